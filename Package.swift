@@ -1,0 +1,91 @@
+// swift-tools-version:6.0
+// Weft — a deterministic record-replay debugger for multithreaded WebAssembly.
+
+import PackageDescription
+
+let package = Package(
+    name: "Weft",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "weft", targets: ["weft"]),
+        .library(name: "WeftInterpreter", targets: ["WeftInterpreter"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/swiftwasm/WasmKit", exact: "0.4.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Decoding a module's bytes (or text) into Weft's module model, with names.
+        .target(
+            name: "WeftModule",
+            dependencies: [
+                .product(name: "WasmParser", package: "WasmKit"),
+                .product(name: "WAT", package: "WasmKit"),
+            ]
+        ),
+        // Validation + translation into internal code, the runtime store, and the execution loop.
+        .target(
+            name: "WeftInterpreter",
+            dependencies: [
+                "WeftModule",
+                .product(name: "WasmParser", package: "WasmKit"),
+            ],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        // WASI preview1 host functions (WasmKit's WASI product) bound to Weft's memory.
+        .target(
+            name: "WeftWASI",
+            dependencies: [
+                "WeftInterpreter",
+                .product(name: "WASI", package: "WasmKit"),
+            ]
+        ),
+        // The `.wast` spec-script runner.
+        .target(
+            name: "WeftWAST",
+            dependencies: [
+                "WeftInterpreter",
+                .product(name: "WAT", package: "WasmKit"),
+            ]
+        ),
+        .executableTarget(
+            name: "weft",
+            dependencies: [
+                "WeftInterpreter", "WeftWASI", "WeftWAST",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Benchmark: Weft vs WasmKit's engine on the same module, in one process.
+        .executableTarget(
+            name: "weft-bench",
+            dependencies: [
+                "WeftInterpreter", "WeftWASI",
+                .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WasmKitWASI", package: "WasmKit"),
+                .product(name: "WASI", package: "WasmKit"),
+            ],
+            path: "Benchmarks/Sources/weft-bench"
+        ),
+        .testTarget(
+            name: "WeftInterpreterTests",
+            dependencies: [
+                "WeftInterpreter", "WeftWAST",
+                .product(name: "WAT", package: "WasmKit"),
+            ]
+        ),
+        .testTarget(
+            name: "WeftSpecTests",
+            dependencies: ["WeftWAST"]
+        ),
+        .testTarget(
+            name: "WeftCLITests",
+            dependencies: [
+                "WeftInterpreter", "WeftWASI",
+                .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WasmKitWASI", package: "WasmKit"),
+                .product(name: "WASI", package: "WasmKit"),
+            ],
+            exclude: []
+        ),
+    ]
+)

@@ -1,0 +1,217 @@
+/// A saved call frame: where to continue in the caller.
+@usableFromInline
+struct Frame {
+    var pc: UnsafeMutablePointer<UInt32>
+    var fp: UnsafeMutablePointer<UInt64>
+    var fn: UnsafeMutablePointer<FuncEntity>
+}
+
+/// Why the execution loop handed control back.
+public enum StopReason {
+    /// The entry function returned; its results are in ``ExecutionThread/results``.
+    case returned
+    /// A trap ended the thread.
+    case trapped(Trap)
+    /// A host function threw (e.g. WASI `proc_exit`).
+    case hostError(any Error)
+    /// The yield budget ran out at a back edge or call; ``ExecutionThread/resume()`` continues.
+    case yielded
+}
+
+/// One guest thread: its value stack, call frames and position. All of it is plain memory, so a
+/// thread can stop after any instruction and resume later; a scheduler runs many of these on
+/// one host thread.
+public final class ExecutionThread {
+    unowned let store: Store
+    let stackBase: UnsafeMutablePointer<UInt64>
+    let stackEnd: UnsafeMutablePointer<UInt64>
+    let frames: UnsafeMutablePointer<Frame>
+    let maxDepth: Int
+    var depth = 0
+
+    // Suspended position (valid while not running)
+    var pc: UnsafeMutablePointer<UInt32>?
+    var fp: UnsafeMutablePointer<UInt64>
+    var fn: UnsafeMutablePointer<FuncEntity>?
+    var entryFunction: UnsafeMutablePointer<FuncEntity>?
+
+    /// Back edges and calls left before the loop yields (``StopReason/yielded``).
+    public var yieldBudget = Int.max
+    /// Observes memory accesses, calls and synchronization; nil runs the uninstrumented loop.
+    public var probe: (any ExecutionProbe)?
+    /// Decides what `memory.atomic.wait` / `notify` do; nil gives the single-thread behaviour.
+    public var synchronization: (any SynchronizationHandler)?
+    /// A number the embedder assigns (the wasi-threads thread id).
+    public var id: Int32 = 0
+
+    public init(store: Store) {
+        self.store = store
+        let slots = store.stackSlots
+        stackBase = .allocate(capacity: slots)
+        stackBase.initialize(repeating: 0, count: slots)
+        stackEnd = stackBase + slots
+        maxDepth = store.maxCallDepth
+        frames = .allocate(capacity: maxDepth + 1)
+        fp = stackBase
+    }
+
+    deinit {
+        stackBase.deallocate()
+        frames.deallocate()
+    }
+
+    /// Calls `function` with `arguments` (raw slot values) and runs to completion.
+    public func invoke(_ function: FunctionRef, arguments: [UInt64]) throws -> [UInt64] {
+        try start(function, arguments: arguments)
+        switch resume() {
+        case .returned: return results
+        case .trapped(let t): throw t
+        case .hostError(let e): throw e
+        case .yielded:
+            // Only a scheduler sets a budget; a direct invoke runs on.
+            while true {
+                switch resume() {
+                case .returned: return results
+                case .trapped(let t): throw t
+                case .hostError(let e): throw e
+                case .yielded: continue
+                }
+            }
+        }
+    }
+
+    /// Prepares to run `function` from the start; ``resume()`` runs it.
+    public func start(_ function: FunctionRef, arguments: [UInt64]) throws {
+        let e = function.entity
+        precondition(arguments.count == Int(e.pointee.paramCount), "argument count mismatch")
+        depth = 0
+        fp = stackBase
+        for (i, a) in arguments.enumerated() { fp[i] = a }
+        entryFunction = e
+        if e.pointee.code == nil {
+            pc = nil
+            fn = e
+            return
+        }
+        fn = e
+        pc = e.pointee.code
+        let local = fp + Int(e.pointee.paramCount)
+        local.update(repeating: 0, count: Int(e.pointee.localCount))
+        if e.pointee.constCount > 0, let consts = e.pointee.consts {
+            (local + Int(e.pointee.localCount)).update(from: consts, count: Int(e.pointee.constCount))
+        }
+    }
+
+    /// The entry function's results after ``StopReason/returned``.
+    public var results: [UInt64] {
+        guard let e = entryFunction else { return [] }
+        return (0..<Int(e.pointee.resultCount)).map { stackBase[$0] }
+    }
+
+    /// Runs until the entry function returns, a trap, a host error, or the yield budget ends.
+    public func resume() -> StopReason {
+        guard let pc else {
+            // A host function as the entry point.
+            guard let e = entryFunction else { return .returned }
+            do {
+                try callHost(e, base: stackBase)
+                return .returned
+            } catch let t as Trap {
+                return .trapped(t)
+            } catch {
+                return .hostError(error)
+            }
+        }
+        _ = pc
+        if probe != nil {
+            return run(Probed.self)
+        }
+        return run(Unprobed.self)
+    }
+
+    /// Calls host function `e` with arguments at `base`; writes its results there.
+    @inline(never)
+    func callHost(_ e: UnsafeMutablePointer<FuncEntity>, base: UnsafeMutablePointer<UInt64>) throws {
+        let host = store.hostFunctions[Int(e.pointee.hostIndex)]
+        let n = Int(e.pointee.paramCount)
+        let args = (0..<n).map { base[$0] }
+        let memoryData = fn?.pointee.instance.pointee.memory
+        let memory = memoryData.flatMap { m in store.memory(for: m) }
+        let results = try host.body(HostCall(arguments: args, memory: memory, thread: self))
+        for (i, r) in results.enumerated() { base[i] = r }
+    }
+
+    /// Location of the current instruction of frame `level` (0 = innermost) for messages.
+    func location(pc: UnsafeMutablePointer<UInt32>?, fn: UnsafeMutablePointer<FuncEntity>?) -> (String, Int?) {
+        guard let fn else { return ("?", nil) }
+        let name = store.name(of: FunctionRef(fn))
+        guard let pc, let cf = fn.pointee.compiled?.takeUnretainedValue(), let code = fn.pointee.code else { return (name, nil) }
+        return (name, cf.wasmOffset(atCodeIndex: code.distance(to: pc)))
+    }
+
+    /// The call stack as `name+0xOFFSET`, innermost first.
+    public func backtrace() -> [String] {
+        var lines: [String] = []
+        func add(_ pc: UnsafeMutablePointer<UInt32>?, _ fn: UnsafeMutablePointer<FuncEntity>?) {
+            let (name, off) = location(pc: pc, fn: fn)
+            lines.append(off.map { "\(name)+0x\(String($0, radix: 16))" } ?? name)
+        }
+        add(pc, fn)
+        var d = depth
+        while d > 0 {
+            d -= 1
+            // A frame's saved pc points after the call instruction; step back into it.
+            add(frames[d].pc - 1, frames[d].fn)
+        }
+        return lines
+    }
+
+    func makeTrap(_ kind: Trap.Kind) -> Trap {
+        var t = Trap(kind)
+        let (name, off) = location(pc: pc, fn: fn)
+        t.function = name
+        t.offset = off
+        t.backtrace = backtrace()
+        return t
+    }
+}
+
+extension Store {
+    func memory(for data: UnsafeMutablePointer<MemoryData>) -> LinearMemory? {
+        for i in instances.reversed() where i.memory?.data == data { return i.memory }
+        return nil
+    }
+}
+
+/// Instruments execution. Attach one to a thread (``ExecutionThread/probe``) and the thread runs a
+/// variant of the loop that reports these events; without one the loop contains no checks.
+public protocol ExecutionProbe: AnyObject {
+    /// A load or store of `size` bytes at `address` (module memory offset), before it happens.
+    func memoryAccess(thread: ExecutionThread, address: UInt64, size: Int, isWrite: Bool, isAtomic: Bool)
+    /// A bulk access (`memory.copy`, `memory.fill`, `memory.init`) of `size` bytes.
+    func bulkAccess(thread: ExecutionThread, address: UInt64, size: UInt64, isWrite: Bool)
+    /// Entering a function.
+    func call(thread: ExecutionThread, function: FunctionRef)
+    /// Returning from a function.
+    func `return`(thread: ExecutionThread)
+    /// A synchronization operation: atomic read-modify-write, wait, notify or fence at `address`.
+    func synchronization(thread: ExecutionThread, kind: SyncKind, address: UInt64)
+}
+
+public enum SyncKind: Sendable { case rmw, wait, notify, fence }
+
+/// What happens on `memory.atomic.wait` when the value matches, and on `notify`.
+public protocol SynchronizationHandler: AnyObject {
+    /// Returns the wait result (0 woken, 2 timed out), or throws a trap (e.g. deadlock).
+    func wait(thread: ExecutionThread, address: UInt64, timeout: Int64) throws(Trap) -> UInt32
+    /// Wakes up to `count` waiters on `address`; returns how many woke.
+    func notify(thread: ExecutionThread, address: UInt64, count: UInt32) -> UInt32
+}
+
+/// Compile-time selection of the loop variant.
+@usableFromInline
+protocol ExecutionMode { static var probed: Bool { get } }
+@usableFromInline
+enum Unprobed: ExecutionMode { @usableFromInline static var probed: Bool { false } }
+@usableFromInline
+enum Probed: ExecutionMode { @usableFromInline static var probed: Bool { true } }

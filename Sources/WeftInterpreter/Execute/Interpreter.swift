@@ -1,0 +1,1330 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+@inline(__always) func i32(_ fp: UnsafeMutablePointer<UInt64>, _ slot: UInt32) -> UInt32 {
+    UInt32(truncatingIfNeeded: fp[Int(slot)])
+}
+@inline(__always) func f32(_ fp: UnsafeMutablePointer<UInt64>, _ slot: UInt32) -> Float {
+    Float(bitPattern: UInt32(truncatingIfNeeded: fp[Int(slot)]))
+}
+@inline(__always) func f64(_ fp: UnsafeMutablePointer<UInt64>, _ slot: UInt32) -> Double {
+    Double(bitPattern: fp[Int(slot)])
+}
+@inline(__always) func wasmMin<F: BinaryFloatingPoint>(_ x: F, _ y: F) -> F {
+    if x.isNaN || y.isNaN { return x + y }
+    if x == y { return x.sign == .minus ? x : y }
+    return x < y ? x : y
+}
+@inline(__always) func wasmMax<F: BinaryFloatingPoint>(_ x: F, _ y: F) -> F {
+    if x.isNaN || y.isNaN { return x + y }
+    if x == y { return x.sign == .minus ? y : x }
+    return x > y ? x : y
+}
+@inline(__always) func truncSat<I: FixedWidthInteger>(_ v: Double, _: I.Type) -> I {
+    if v.isNaN { return 0 }
+    if v <= Double(I.min) { return I.min }
+    if v >= Double(I.max) { return I.max }
+    return I(v)
+}
+
+extension ExecutionThread {
+    /// Enters `callee` (a wasm function) with its frame at `base`.
+    @inline(__always)
+    func enter(
+        _ callee: UnsafeMutablePointer<FuncEntity>, base: UnsafeMutablePointer<UInt64>,
+        returnPC: UnsafeMutablePointer<UInt32>,
+        pc: inout UnsafeMutablePointer<UInt32>, fp: inout UnsafeMutablePointer<UInt64>,
+        fn: inout UnsafeMutablePointer<FuncEntity>
+    ) -> Bool {
+        let e = callee.pointee
+        guard depth < maxDepth, base + Int(e.frameSize) <= stackEnd else { return false }
+        frames[depth] = Frame(pc: returnPC, fp: fp, fn: fn)
+        depth += 1
+        fp = base
+        fn = callee
+        pc = e.code.unsafelyUnwrapped
+        let locals = base + Int(e.paramCount)
+        if e.localCount > 0 { locals.update(repeating: 0, count: Int(e.localCount)) }
+        if e.constCount > 0 { (locals + Int(e.localCount)).update(from: e.consts.unsafelyUnwrapped, count: Int(e.constCount)) }
+        return true
+    }
+
+    /// Calls a host function from inside the loop; returns what stopped it, if anything.
+    @inline(never)
+    func hostCallInLoop(_ callee: UnsafeMutablePointer<FuncEntity>, base: UnsafeMutablePointer<UInt64>) -> (any Error)? {
+        do {
+            try callHost(callee, base: base)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @inline(never)
+    func probeCall(_ f: UnsafeMutablePointer<FuncEntity>) { probe?.call(thread: self, function: FunctionRef(f)) }
+
+    /// The execution loop. `M` selects the variant: with ``Probed`` every memory access, call and
+    /// synchronization is reported to ``probe``; with ``Unprobed`` those checks do not exist.
+    func run<M: ExecutionMode>(_: M.Type) -> StopReason {
+        var pc = self.pc.unsafelyUnwrapped
+        var fp = self.fp
+        var fn = self.fn.unsafelyUnwrapped
+        var inst = fn.pointee.instance
+        var memData = inst.pointee.memory
+        var memBase = memData?.pointee.base ?? UnsafeMutableRawPointer(stackBase)
+        var memSize = UInt64(memData?.pointee.byteCount ?? 0)
+        var budget = yieldBudget
+        var trap: Trap.Kind?
+        var hostError: (any Error)?
+        var yielded = false
+        var finished = false
+
+        loop: while true {
+            switch Op.decode(pc.pointee) {
+            case .unreachable:
+                trap = .unreachable
+                break loop
+            case .br:
+                pc = pc.advanced(by: Int(Int32(bitPattern: pc[1])))
+            case .brBack:
+                pc = pc.advanced(by: Int(Int32(bitPattern: pc[1])))
+                budget &-= 1
+                if budget <= 0 { yielded = true; break loop }
+            case .brIf:
+                if i32(fp, pc[1]) != 0 { pc = pc.advanced(by: Int(Int32(bitPattern: pc[2]))) } else { pc += 3 }
+            case .brIfNot:
+                if i32(fp, pc[1]) == 0 { pc = pc.advanced(by: Int(Int32(bitPattern: pc[2]))) } else { pc += 3 }
+            case .brIfBack:
+                if i32(fp, pc[1]) != 0 {
+                    pc = pc.advanced(by: Int(Int32(bitPattern: pc[2])))
+                    budget &-= 1
+                    if budget <= 0 { yielded = true; break loop }
+                } else {
+                    pc += 3
+                }
+            case .brTable:
+                let i = i32(fp, pc[1])
+                let n = pc[2]
+                let k = i < n ? i : n
+                pc = pc.advanced(by: Int(Int32(bitPattern: pc[3 + Int(k)])))
+            case .call:
+                let callee = inst.pointee.functions[Int(pc[1])]
+                let base = fp + Int(pc[2])
+                if callee.pointee.code == nil {
+                    self.pc = pc; self.fp = fp; self.fn = fn
+                    if let e = hostCallInLoop(callee, base: base) { hostError = e; break loop }
+                    memBase = memData?.pointee.base ?? memBase
+                    memSize = UInt64(memData?.pointee.byteCount ?? 0)
+                    pc += 3
+                } else {
+                    guard enter(callee, base: base, returnPC: pc + 3, pc: &pc, fp: &fp, fn: &fn) else {
+                        trap = .callStackExhausted; break loop
+                    }
+                    if M.probed { probeCall(fn) }
+                    if inst != fn.pointee.instance {
+                        inst = fn.pointee.instance
+                        memData = inst.pointee.memory
+                        memBase = memData?.pointee.base ?? memBase
+                        memSize = UInt64(memData?.pointee.byteCount ?? 0)
+                    }
+                    budget &-= 1
+                    if budget <= 0 { yielded = true; break loop }
+                }
+            case .callIndirect:
+                let table = inst.pointee.tables[Int(pc[2])]
+                let i = i32(fp, pc[3])
+                guard Int(i) < table.pointee.count else { trap = .undefinedElement; break loop }
+                let ref = table.pointee.elements[Int(i)]
+                guard let callee = UnsafeMutablePointer<FuncEntity>(bitPattern: UInt(ref)) else {
+                    trap = .uninitializedElement; break loop
+                }
+                guard callee.pointee.typeID == inst.pointee.typeIDs[Int(pc[1])] else {
+                    trap = .indirectCallTypeMismatch; break loop
+                }
+                let base = fp + Int(pc[4])
+                if callee.pointee.code == nil {
+                    self.pc = pc; self.fp = fp; self.fn = fn
+                    if let e = hostCallInLoop(callee, base: base) { hostError = e; break loop }
+                    memBase = memData?.pointee.base ?? memBase
+                    memSize = UInt64(memData?.pointee.byteCount ?? 0)
+                    pc += 5
+                } else {
+                    guard enter(callee, base: base, returnPC: pc + 5, pc: &pc, fp: &fp, fn: &fn) else {
+                        trap = .callStackExhausted; break loop
+                    }
+                    if M.probed { probeCall(fn) }
+                    if inst != fn.pointee.instance {
+                        inst = fn.pointee.instance
+                        memData = inst.pointee.memory
+                        memBase = memData?.pointee.base ?? memBase
+                        memSize = UInt64(memData?.pointee.byteCount ?? 0)
+                    }
+                    budget &-= 1
+                    if budget <= 0 { yielded = true; break loop }
+                }
+            case .callRef:
+                guard let callee = UnsafeMutablePointer<FuncEntity>(bitPattern: UInt(fp[Int(pc[2])])) else {
+                    trap = .nullFunctionReference; break loop
+                }
+                let base = fp + Int(pc[3])
+                if callee.pointee.code == nil {
+                    self.pc = pc; self.fp = fp; self.fn = fn
+                    if let e = hostCallInLoop(callee, base: base) { hostError = e; break loop }
+                    memBase = memData?.pointee.base ?? memBase
+                    memSize = UInt64(memData?.pointee.byteCount ?? 0)
+                    pc += 4
+                } else {
+                    guard enter(callee, base: base, returnPC: pc + 4, pc: &pc, fp: &fp, fn: &fn) else {
+                        trap = .callStackExhausted; break loop
+                    }
+                    if M.probed { probeCall(fn) }
+                    if inst != fn.pointee.instance {
+                        inst = fn.pointee.instance
+                        memData = inst.pointee.memory
+                        memBase = memData?.pointee.base ?? memBase
+                        memSize = UInt64(memData?.pointee.byteCount ?? 0)
+                    }
+                    budget &-= 1
+                    if budget <= 0 { yielded = true; break loop }
+                }
+            case .ret:
+                if M.probed { probe?.return(thread: self) }
+                if depth == 0 { finished = true; break loop }
+                depth -= 1
+                let f = frames[depth]
+                pc = f.pc
+                fp = f.fp
+                fn = f.fn
+                if inst != fn.pointee.instance {
+                    inst = fn.pointee.instance
+                    memData = inst.pointee.memory
+                    memBase = memData?.pointee.base ?? memBase
+                }
+                memSize = UInt64(memData?.pointee.byteCount ?? 0)
+            case .copy:
+                fp[Int(pc[1])] = fp[Int(pc[2])]
+                pc += 3
+            case .const32:
+                fp[Int(pc[1])] = UInt64(pc[2])
+                pc += 3
+            case .const64:
+                fp[Int(pc[1])] = UInt64(pc[2]) | (UInt64(pc[3]) << 32)
+                pc += 4
+            case .select:
+                fp[Int(pc[1])] = i32(fp, pc[4]) != 0 ? fp[Int(pc[2])] : fp[Int(pc[3])]
+                pc += 5
+            case .globalGet:
+                fp[Int(pc[1])] = inst.pointee.globals[Int(pc[2])].pointee
+                pc += 3
+            case .globalSet:
+                inst.pointee.globals[Int(pc[1])].pointee = fp[Int(pc[2])]
+                pc += 3
+            case .refIsNull:
+                fp[Int(pc[1])] = fp[Int(pc[2])] == 0 ? 1 : 0
+                pc += 3
+            case .refFunc:
+                fp[Int(pc[1])] = UInt64(UInt(bitPattern: inst.pointee.functions[Int(pc[2])]))
+                pc += 3
+            case .refAsNonNull:
+                if fp[Int(pc[1])] == 0 { trap = .nullReference; break loop }
+                pc += 2
+            case .brOnNull:
+                if fp[Int(pc[1])] == 0 { pc = pc.advanced(by: Int(Int32(bitPattern: pc[2]))) } else { pc += 3 }
+            case .brOnNonNull:
+                if fp[Int(pc[1])] != 0 { pc = pc.advanced(by: Int(Int32(bitPattern: pc[2]))) } else { pc += 3 }
+            case .load8s:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
+                if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 1, false, false) }
+                fp[Int(pc[1])] = UInt64(bitPattern: Int64(memBase.load(fromByteOffset: Int(ea), as: Int8.self)))
+                pc += 4
+            case .load8u:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
+                if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 1, false, false) }
+                fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt8.self))
+                pc += 4
+            case .load16s:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
+                if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 2, false, false) }
+                fp[Int(pc[1])] = UInt64(bitPattern: Int64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: Int16.self)))
+                pc += 4
+            case .load16u:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
+                if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 2, false, false) }
+                fp[Int(pc[1])] = UInt64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: UInt16.self))
+                pc += 4
+            case .load32s:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
+                if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 4, false, false) }
+                fp[Int(pc[1])] = UInt64(bitPattern: Int64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: Int32.self)))
+                pc += 4
+            case .load32u:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
+                if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 4, false, false) }
+                fp[Int(pc[1])] = UInt64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: UInt32.self))
+                pc += 4
+            case .load64:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
+                if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 8, false, false) }
+                fp[Int(pc[1])] = memBase.loadUnaligned(fromByteOffset: Int(ea), as: UInt64.self)
+                pc += 4
+            case .store8:
+                let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
+                if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 1, true, false) }
+                memBase.storeBytes(of: UInt8(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt8.self)
+                pc += 4
+            case .store16:
+                let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
+                if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 2, true, false) }
+                memBase.storeBytes(of: UInt16(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt16.self)
+                pc += 4
+            case .store32:
+                let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
+                if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 4, true, false) }
+                memBase.storeBytes(of: UInt32(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt32.self)
+                pc += 4
+            case .store64:
+                let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
+                if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 8, true, false) }
+                memBase.storeBytes(of: UInt64(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt64.self)
+                pc += 4
+            case .atomicLoad8:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
+                if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 0 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 1, false, true) }
+                fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt8.self))
+                pc += 4
+            case .atomicStore8:
+                let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
+                if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 0 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 1, true, true) }
+                memBase.storeBytes(of: UInt8(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt8.self)
+                pc += 4
+            case .rmwAdd8:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 0 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 1, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt8.self)
+                let v = UInt8(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: old &+ v, toByteOffset: Int(ea), as: UInt8.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .rmwSub8:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 0 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 1, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt8.self)
+                let v = UInt8(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: old &- v, toByteOffset: Int(ea), as: UInt8.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .rmwAnd8:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 0 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 1, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt8.self)
+                let v = UInt8(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: old & v, toByteOffset: Int(ea), as: UInt8.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .rmwOr8:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 0 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 1, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt8.self)
+                let v = UInt8(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: old | v, toByteOffset: Int(ea), as: UInt8.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .rmwXor8:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 0 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 1, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt8.self)
+                let v = UInt8(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: old ^ v, toByteOffset: Int(ea), as: UInt8.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .rmwXchg8:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 0 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 1, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt8.self)
+                let v = UInt8(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: v, toByteOffset: Int(ea), as: UInt8.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .cmpxchg8:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[5])
+                if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 0 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 1, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt8.self)
+                if old == UInt8(truncatingIfNeeded: fp[Int(pc[3])]) {
+                    memBase.storeBytes(of: UInt8(truncatingIfNeeded: fp[Int(pc[4])]), toByteOffset: Int(ea), as: UInt8.self)
+                }
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 6
+            case .atomicLoad16:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
+                if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 1 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 2, false, true) }
+                fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt16.self))
+                pc += 4
+            case .atomicStore16:
+                let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
+                if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 1 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 2, true, true) }
+                memBase.storeBytes(of: UInt16(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt16.self)
+                pc += 4
+            case .rmwAdd16:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 1 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 2, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt16.self)
+                let v = UInt16(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: old &+ v, toByteOffset: Int(ea), as: UInt16.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .rmwSub16:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 1 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 2, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt16.self)
+                let v = UInt16(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: old &- v, toByteOffset: Int(ea), as: UInt16.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .rmwAnd16:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 1 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 2, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt16.self)
+                let v = UInt16(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: old & v, toByteOffset: Int(ea), as: UInt16.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .rmwOr16:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 1 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 2, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt16.self)
+                let v = UInt16(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: old | v, toByteOffset: Int(ea), as: UInt16.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .rmwXor16:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 1 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 2, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt16.self)
+                let v = UInt16(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: old ^ v, toByteOffset: Int(ea), as: UInt16.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .rmwXchg16:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 1 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 2, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt16.self)
+                let v = UInt16(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: v, toByteOffset: Int(ea), as: UInt16.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .cmpxchg16:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[5])
+                if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 1 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 2, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt16.self)
+                if old == UInt16(truncatingIfNeeded: fp[Int(pc[3])]) {
+                    memBase.storeBytes(of: UInt16(truncatingIfNeeded: fp[Int(pc[4])]), toByteOffset: Int(ea), as: UInt16.self)
+                }
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 6
+            case .atomicLoad32:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
+                if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 3 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 4, false, true) }
+                fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt32.self))
+                pc += 4
+            case .atomicStore32:
+                let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
+                if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 3 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 4, true, true) }
+                memBase.storeBytes(of: UInt32(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt32.self)
+                pc += 4
+            case .rmwAdd32:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 3 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 4, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt32.self)
+                let v = UInt32(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: old &+ v, toByteOffset: Int(ea), as: UInt32.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .rmwSub32:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 3 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 4, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt32.self)
+                let v = UInt32(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: old &- v, toByteOffset: Int(ea), as: UInt32.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .rmwAnd32:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 3 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 4, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt32.self)
+                let v = UInt32(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: old & v, toByteOffset: Int(ea), as: UInt32.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .rmwOr32:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 3 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 4, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt32.self)
+                let v = UInt32(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: old | v, toByteOffset: Int(ea), as: UInt32.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .rmwXor32:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 3 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 4, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt32.self)
+                let v = UInt32(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: old ^ v, toByteOffset: Int(ea), as: UInt32.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .rmwXchg32:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 3 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 4, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt32.self)
+                let v = UInt32(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: v, toByteOffset: Int(ea), as: UInt32.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .cmpxchg32:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[5])
+                if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 3 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 4, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt32.self)
+                if old == UInt32(truncatingIfNeeded: fp[Int(pc[3])]) {
+                    memBase.storeBytes(of: UInt32(truncatingIfNeeded: fp[Int(pc[4])]), toByteOffset: Int(ea), as: UInt32.self)
+                }
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 6
+            case .atomicLoad64:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
+                if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 7 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 8, false, true) }
+                fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt64.self))
+                pc += 4
+            case .atomicStore64:
+                let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
+                if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 7 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 8, true, true) }
+                memBase.storeBytes(of: UInt64(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt64.self)
+                pc += 4
+            case .rmwAdd64:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 7 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 8, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt64.self)
+                let v = UInt64(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: old &+ v, toByteOffset: Int(ea), as: UInt64.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .rmwSub64:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 7 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 8, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt64.self)
+                let v = UInt64(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: old &- v, toByteOffset: Int(ea), as: UInt64.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .rmwAnd64:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 7 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 8, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt64.self)
+                let v = UInt64(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: old & v, toByteOffset: Int(ea), as: UInt64.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .rmwOr64:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 7 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 8, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt64.self)
+                let v = UInt64(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: old | v, toByteOffset: Int(ea), as: UInt64.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .rmwXor64:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 7 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 8, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt64.self)
+                let v = UInt64(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: old ^ v, toByteOffset: Int(ea), as: UInt64.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .rmwXchg64:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 7 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 8, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt64.self)
+                let v = UInt64(truncatingIfNeeded: fp[Int(pc[3])])
+                memBase.storeBytes(of: v, toByteOffset: Int(ea), as: UInt64.self)
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 5
+            case .cmpxchg64:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[5])
+                if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 7 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeAccess(pc, fn, ea, 8, true, true); probeSync(pc, fn, .rmw, ea) }
+                let old = memBase.load(fromByteOffset: Int(ea), as: UInt64.self)
+                if old == UInt64(truncatingIfNeeded: fp[Int(pc[3])]) {
+                    memBase.storeBytes(of: UInt64(truncatingIfNeeded: fp[Int(pc[4])]), toByteOffset: Int(ea), as: UInt64.self)
+                }
+                fp[Int(pc[1])] = UInt64(old)
+                pc += 6
+            case .memorySize:
+                fp[Int(pc[1])] = memSize / UInt64(LinearMemory.pageSize)
+                pc += 2
+            case .memoryGrow:
+                let delta = UInt64(i32(fp, pc[2]))
+                var result: Int64 = -1
+                if let m = memData {
+                    let old = m.pointee.byteCount / LinearMemory.pageSize
+                    let new = UInt64(old) + delta
+                    if new <= UInt64(m.pointee.maxPages) {
+                        m.pointee.byteCount = Int(new) * LinearMemory.pageSize
+                        result = Int64(old)
+                    }
+                    memSize = UInt64(m.pointee.byteCount)
+                }
+                fp[Int(pc[1])] = UInt64(UInt32(truncatingIfNeeded: result))
+                pc += 3
+            case .memoryFill:
+                let d = UInt64(i32(fp, pc[1])), v = i32(fp, pc[2]), n = UInt64(i32(fp, pc[3]))
+                if d &+ n > memSize { trap = .memoryOutOfBounds; break loop }
+                if M.probed { probe?.bulkAccess(thread: self, address: d, size: n, isWrite: true) }
+                if n > 0 { memset(memBase + Int(d), Int32(v & 0xFF), Int(n)) }
+                pc += 4
+            case .memoryCopy:
+                let d = UInt64(i32(fp, pc[1])), s = UInt64(i32(fp, pc[2])), n = UInt64(i32(fp, pc[3]))
+                if d &+ n > memSize || s &+ n > memSize { trap = .memoryOutOfBounds; break loop }
+                if M.probed {
+                    probe?.bulkAccess(thread: self, address: s, size: n, isWrite: false)
+                    probe?.bulkAccess(thread: self, address: d, size: n, isWrite: true)
+                }
+                if n > 0 { memmove(memBase + Int(d), memBase + Int(s), Int(n)) }
+                pc += 4
+            case .memoryInit:
+                let seg = inst.pointee.dataSegments + Int(pc[1])
+                let d = UInt64(i32(fp, pc[2])), s = UInt64(i32(fp, pc[3])), n = UInt64(i32(fp, pc[4]))
+                if s &+ n > UInt64(seg.pointee.count) || d &+ n > memSize { trap = .memoryOutOfBounds; break loop }
+                if M.probed { probe?.bulkAccess(thread: self, address: d, size: n, isWrite: true) }
+                if n > 0 { (memBase + Int(d)).copyMemory(from: seg.pointee.base.unsafelyUnwrapped + Int(s), byteCount: Int(n)) }
+                pc += 5
+            case .dataDrop:
+                inst.pointee.dataSegments[Int(pc[1])].count = 0
+                pc += 2
+            case .wait32, .wait64:
+                let is64 = Op.decode(pc.pointee) == .wait64
+                let size: UInt64 = is64 ? 8 : 4
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[5])
+                if ea &+ size > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & (size - 1) != 0 { trap = .unalignedAtomic; break loop }
+                guard memData?.pointee.isShared == true else { trap = .waitOnUnsharedMemory; break loop }
+                if M.probed { probeSync(pc, fn, .wait, ea) }
+                let current = is64 ? memBase.load(fromByteOffset: Int(ea), as: UInt64.self)
+                    : UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt32.self))
+                let expected = is64 ? fp[Int(pc[3])] : UInt64(i32(fp, pc[3]))
+                if current != expected {
+                    fp[Int(pc[1])] = 1
+                } else {
+                    let timeout = Int64(bitPattern: fp[Int(pc[4])])
+                    if let sync = synchronization {
+                        self.pc = pc; self.fp = fp; self.fn = fn
+                        do {
+                            fp[Int(pc[1])] = UInt64(try sync.wait(thread: self, address: ea, timeout: timeout))
+                        } catch {
+                            trap = error.kind; break loop
+                        }
+                    } else if timeout >= 0 {
+                        fp[Int(pc[1])] = 2  // the only agent: nobody can wake it before the timeout
+                    } else {
+                        trap = .deadlock("wait with no timeout and no other thread to notify"); break loop
+                    }
+                }
+                pc += 6
+            case .notify:
+                let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
+                if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
+                if ea & 3 != 0 { trap = .unalignedAtomic; break loop }
+                if M.probed { probeSync(pc, fn, .notify, ea) }
+                if let sync = synchronization, memData?.pointee.isShared == true {
+                    self.pc = pc; self.fp = fp; self.fn = fn
+                    fp[Int(pc[1])] = UInt64(sync.notify(thread: self, address: ea, count: i32(fp, pc[3])))
+                } else {
+                    fp[Int(pc[1])] = 0
+                }
+                pc += 5
+            case .fence:
+                if M.probed { probeSync(pc, fn, .fence, 0) }
+                pc += 1
+            case .tableGet:
+                let t = inst.pointee.tables[Int(pc[3])]
+                let i = i32(fp, pc[2])
+                guard Int(i) < t.pointee.count else { trap = .tableOutOfBounds; break loop }
+                fp[Int(pc[1])] = t.pointee.elements[Int(i)]
+                pc += 4
+            case .tableSet:
+                let t = inst.pointee.tables[Int(pc[3])]
+                let i = i32(fp, pc[1])
+                guard Int(i) < t.pointee.count else { trap = .tableOutOfBounds; break loop }
+                t.pointee.elements[Int(i)] = fp[Int(pc[2])]
+                pc += 4
+            case .tableSize:
+                fp[Int(pc[1])] = UInt64(inst.pointee.tables[Int(pc[2])].pointee.count)
+                pc += 3
+            case .tableGrow:
+                let t = inst.pointee.tables[Int(pc[4])]
+                let r = Table.grow(t, by: UInt64(i32(fp, pc[3])), value: fp[Int(pc[2])])
+                fp[Int(pc[1])] = UInt64(UInt32(truncatingIfNeeded: r))
+                pc += 5
+            case .tableFill:
+                let t = inst.pointee.tables[Int(pc[4])]
+                let i = UInt64(i32(fp, pc[1])), v = fp[Int(pc[2])], n = UInt64(i32(fp, pc[3]))
+                guard i &+ n <= UInt64(t.pointee.count) else { trap = .tableOutOfBounds; break loop }
+                if n > 0 { (t.pointee.elements + Int(i)).update(repeating: v, count: Int(n)) }
+                pc += 5
+            case .tableCopy:
+                let dt = inst.pointee.tables[Int(pc[4])], st = inst.pointee.tables[Int(pc[5])]
+                let d = UInt64(i32(fp, pc[1])), s = UInt64(i32(fp, pc[2])), n = UInt64(i32(fp, pc[3]))
+                guard d &+ n <= UInt64(dt.pointee.count), s &+ n <= UInt64(st.pointee.count) else {
+                    trap = .tableOutOfBounds; break loop
+                }
+                if n > 0 { memmove(dt.pointee.elements + Int(d), st.pointee.elements + Int(s), Int(n) * 8) }
+                pc += 6
+            case .tableInit:
+                let t = inst.pointee.tables[Int(pc[5])]
+                let seg = inst.pointee.elemSegments + Int(pc[4])
+                let d = UInt64(i32(fp, pc[1])), s = UInt64(i32(fp, pc[2])), n = UInt64(i32(fp, pc[3]))
+                guard s &+ n <= UInt64(seg.pointee.count), d &+ n <= UInt64(t.pointee.count) else {
+                    trap = .tableOutOfBounds; break loop
+                }
+                if n > 0 {
+                    let src = seg.pointee.base.unsafelyUnwrapped.assumingMemoryBound(to: UInt64.self) + Int(s)
+                    (t.pointee.elements + Int(d)).update(from: src, count: Int(n))
+                }
+                pc += 6
+            case .elemDrop:
+                inst.pointee.elemSegments[Int(pc[1])].count = 0
+                pc += 2
+            case .i32AddImm:
+                fp[Int(pc[1])] = UInt64(i32(fp, pc[2]) &+ pc[3])
+                pc += 4
+            case .brIfI32Eqz:
+                if i32(fp, pc[1]) == 0 { pc = pc.advanced(by: Int(Int32(bitPattern: pc[2]))) } else { pc += 3 }
+            case .brIfI32LtS, .brIfI32LtU, .brIfI32GeS, .brIfI32GeU, .brIfI32Eq, .brIfI32Ne,
+                .brIfNotI32LtS, .brIfNotI32LtU, .brIfNotI32GeS, .brIfNotI32GeU, .brIfNotI32Eq, .brIfNotI32Ne:
+                let x = i32(fp, pc[1]), y = i32(fp, pc[2])
+                let c: Bool
+                switch Op.decode(pc.pointee) {
+                case .brIfI32LtS: c = Int32(bitPattern: x) < Int32(bitPattern: y)
+                case .brIfI32LtU: c = x < y
+                case .brIfI32GeS: c = Int32(bitPattern: x) >= Int32(bitPattern: y)
+                case .brIfI32GeU: c = x >= y
+                case .brIfI32Eq: c = x == y
+                case .brIfI32Ne: c = x != y
+                case .brIfNotI32LtS: c = !(Int32(bitPattern: x) < Int32(bitPattern: y))
+                case .brIfNotI32LtU: c = !(x < y)
+                case .brIfNotI32GeS: c = !(Int32(bitPattern: x) >= Int32(bitPattern: y))
+                case .brIfNotI32GeU: c = !(x >= y)
+                case .brIfNotI32Eq: c = x != y
+                default: c = x == y
+                }
+                if c { pc = pc.advanced(by: Int(Int32(bitPattern: pc[3]))) } else { pc += 4 }
+            case .breakpoint:
+                trap = .host("breakpoint")
+                break loop
+            case .i32Add:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                fp[Int(pc[1])] = UInt64(x &+ y)
+                pc += 4
+            case .i32Sub:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                fp[Int(pc[1])] = UInt64(x &- y)
+                pc += 4
+            case .i32Mul:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                fp[Int(pc[1])] = UInt64(x &* y)
+                pc += 4
+            case .i32And:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                fp[Int(pc[1])] = UInt64(x & y)
+                pc += 4
+            case .i32Or:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                fp[Int(pc[1])] = UInt64(x | y)
+                pc += 4
+            case .i32Xor:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                fp[Int(pc[1])] = UInt64(x ^ y)
+                pc += 4
+            case .i32Shl:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                fp[Int(pc[1])] = UInt64(x << (y & 31))
+                pc += 4
+            case .i32ShrU:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                fp[Int(pc[1])] = UInt64(x >> (y & 31))
+                pc += 4
+            case .i32ShrS:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                fp[Int(pc[1])] = UInt64(UInt32(bitPattern: Int32(bitPattern: x) >> Int32(y & 31)))
+                pc += 4
+            case .i32Rotl:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                fp[Int(pc[1])] = UInt64((x << (y & 31)) | (x >> ((32 &- (y & 31)) & 31)))
+                pc += 4
+            case .i32Rotr:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                fp[Int(pc[1])] = UInt64((x >> (y & 31)) | (x << ((32 &- (y & 31)) & 31)))
+                pc += 4
+            case .i32Eq:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                fp[Int(pc[1])] = (x == y) ? 1 : 0
+                pc += 4
+            case .i32Ne:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                fp[Int(pc[1])] = (x != y) ? 1 : 0
+                pc += 4
+            case .i32LtU:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                fp[Int(pc[1])] = (x < y) ? 1 : 0
+                pc += 4
+            case .i32GtU:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                fp[Int(pc[1])] = (x > y) ? 1 : 0
+                pc += 4
+            case .i32LeU:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                fp[Int(pc[1])] = (x <= y) ? 1 : 0
+                pc += 4
+            case .i32GeU:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                fp[Int(pc[1])] = (x >= y) ? 1 : 0
+                pc += 4
+            case .i32LtS:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                fp[Int(pc[1])] = (Int32(bitPattern: x) < Int32(bitPattern: y)) ? 1 : 0
+                pc += 4
+            case .i32GtS:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                fp[Int(pc[1])] = (Int32(bitPattern: x) > Int32(bitPattern: y)) ? 1 : 0
+                pc += 4
+            case .i32LeS:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                fp[Int(pc[1])] = (Int32(bitPattern: x) <= Int32(bitPattern: y)) ? 1 : 0
+                pc += 4
+            case .i32GeS:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                fp[Int(pc[1])] = (Int32(bitPattern: x) >= Int32(bitPattern: y)) ? 1 : 0
+                pc += 4
+            case .i64Add:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                fp[Int(pc[1])] = x &+ y
+                pc += 4
+            case .i64Sub:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                fp[Int(pc[1])] = x &- y
+                pc += 4
+            case .i64Mul:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                fp[Int(pc[1])] = x &* y
+                pc += 4
+            case .i64And:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                fp[Int(pc[1])] = x & y
+                pc += 4
+            case .i64Or:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                fp[Int(pc[1])] = x | y
+                pc += 4
+            case .i64Xor:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                fp[Int(pc[1])] = x ^ y
+                pc += 4
+            case .i64Shl:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                fp[Int(pc[1])] = x << (y & 63)
+                pc += 4
+            case .i64ShrU:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                fp[Int(pc[1])] = x >> (y & 63)
+                pc += 4
+            case .i64ShrS:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                fp[Int(pc[1])] = UInt64(bitPattern: Int64(bitPattern: x) >> Int64(y & 63))
+                pc += 4
+            case .i64Rotl:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                fp[Int(pc[1])] = (x << (y & 63)) | (x >> ((64 &- (y & 63)) & 63))
+                pc += 4
+            case .i64Rotr:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                fp[Int(pc[1])] = (x >> (y & 63)) | (x << ((64 &- (y & 63)) & 63))
+                pc += 4
+            case .i64Eq:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                fp[Int(pc[1])] = (x == y) ? 1 : 0
+                pc += 4
+            case .i64Ne:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                fp[Int(pc[1])] = (x != y) ? 1 : 0
+                pc += 4
+            case .i64LtU:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                fp[Int(pc[1])] = (x < y) ? 1 : 0
+                pc += 4
+            case .i64GtU:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                fp[Int(pc[1])] = (x > y) ? 1 : 0
+                pc += 4
+            case .i64LeU:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                fp[Int(pc[1])] = (x <= y) ? 1 : 0
+                pc += 4
+            case .i64GeU:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                fp[Int(pc[1])] = (x >= y) ? 1 : 0
+                pc += 4
+            case .i64LtS:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                fp[Int(pc[1])] = (Int64(bitPattern: x) < Int64(bitPattern: y)) ? 1 : 0
+                pc += 4
+            case .i64GtS:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                fp[Int(pc[1])] = (Int64(bitPattern: x) > Int64(bitPattern: y)) ? 1 : 0
+                pc += 4
+            case .i64LeS:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                fp[Int(pc[1])] = (Int64(bitPattern: x) <= Int64(bitPattern: y)) ? 1 : 0
+                pc += 4
+            case .i64GeS:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                fp[Int(pc[1])] = (Int64(bitPattern: x) >= Int64(bitPattern: y)) ? 1 : 0
+                pc += 4
+            case .i32Eqz:
+                fp[Int(pc[1])] = UInt64(i32(fp, pc[2]) == 0 ? 1 : 0)
+                pc += 3
+            case .i64Eqz:
+                fp[Int(pc[1])] = UInt64(fp[Int(pc[2])] == 0 ? 1 : 0)
+                pc += 3
+            case .i32Clz:
+                fp[Int(pc[1])] = UInt64(i32(fp, pc[2]).leadingZeroBitCount)
+                pc += 3
+            case .i32Ctz:
+                fp[Int(pc[1])] = UInt64(i32(fp, pc[2]).trailingZeroBitCount)
+                pc += 3
+            case .i32Popcnt:
+                fp[Int(pc[1])] = UInt64(i32(fp, pc[2]).nonzeroBitCount)
+                pc += 3
+            case .i64Clz:
+                fp[Int(pc[1])] = UInt64(fp[Int(pc[2])].leadingZeroBitCount)
+                pc += 3
+            case .i64Ctz:
+                fp[Int(pc[1])] = UInt64(fp[Int(pc[2])].trailingZeroBitCount)
+                pc += 3
+            case .i64Popcnt:
+                fp[Int(pc[1])] = UInt64(fp[Int(pc[2])].nonzeroBitCount)
+                pc += 3
+            case .i32Extend8S:
+                fp[Int(pc[1])] = UInt64(UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: fp[Int(pc[2])]))))
+                pc += 3
+            case .i32Extend16S:
+                fp[Int(pc[1])] = UInt64(UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: fp[Int(pc[2])]))))
+                pc += 3
+            case .i64Extend8S:
+                fp[Int(pc[1])] = UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: fp[Int(pc[2])])))
+                pc += 3
+            case .i64Extend16S:
+                fp[Int(pc[1])] = UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: fp[Int(pc[2])])))
+                pc += 3
+            case .i64Extend32S:
+                fp[Int(pc[1])] = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: fp[Int(pc[2])])))
+                pc += 3
+            case .i32WrapI64:
+                fp[Int(pc[1])] = UInt64(i32(fp, pc[2]))
+                pc += 3
+            case .i64ExtendI32S:
+                fp[Int(pc[1])] = UInt64(bitPattern: Int64(Int32(bitPattern: i32(fp, pc[2]))))
+                pc += 3
+            case .i64ExtendI32U:
+                fp[Int(pc[1])] = UInt64(i32(fp, pc[2]))
+                pc += 3
+            case .f32Abs:
+                fp[Int(pc[1])] = UInt64(i32(fp, pc[2]) & 0x7FFF_FFFF)
+                pc += 3
+            case .f32Neg:
+                fp[Int(pc[1])] = UInt64(i32(fp, pc[2]) ^ 0x8000_0000)
+                pc += 3
+            case .f64Abs:
+                fp[Int(pc[1])] = fp[Int(pc[2])] & 0x7FFF_FFFF_FFFF_FFFF
+                pc += 3
+            case .f64Neg:
+                fp[Int(pc[1])] = fp[Int(pc[2])] ^ 0x8000_0000_0000_0000
+                pc += 3
+            case .f32Ceil:
+                fp[Int(pc[1])] = UInt64(f32(fp, pc[2]).rounded(.up).bitPattern)
+                pc += 3
+            case .f32Floor:
+                fp[Int(pc[1])] = UInt64(f32(fp, pc[2]).rounded(.down).bitPattern)
+                pc += 3
+            case .f32Trunc:
+                fp[Int(pc[1])] = UInt64(f32(fp, pc[2]).rounded(.towardZero).bitPattern)
+                pc += 3
+            case .f32Nearest:
+                fp[Int(pc[1])] = UInt64(f32(fp, pc[2]).rounded(.toNearestOrEven).bitPattern)
+                pc += 3
+            case .f32Sqrt:
+                fp[Int(pc[1])] = UInt64(f32(fp, pc[2]).squareRoot().bitPattern)
+                pc += 3
+            case .f64Ceil:
+                fp[Int(pc[1])] = f64(fp, pc[2]).rounded(.up).bitPattern
+                pc += 3
+            case .f64Floor:
+                fp[Int(pc[1])] = f64(fp, pc[2]).rounded(.down).bitPattern
+                pc += 3
+            case .f64Trunc:
+                fp[Int(pc[1])] = f64(fp, pc[2]).rounded(.towardZero).bitPattern
+                pc += 3
+            case .f64Nearest:
+                fp[Int(pc[1])] = f64(fp, pc[2]).rounded(.toNearestOrEven).bitPattern
+                pc += 3
+            case .f64Sqrt:
+                fp[Int(pc[1])] = f64(fp, pc[2]).squareRoot().bitPattern
+                pc += 3
+            case .f32ConvertI32S:
+                fp[Int(pc[1])] = UInt64(Float(Int32(bitPattern: i32(fp, pc[2]))).bitPattern)
+                pc += 3
+            case .f32ConvertI32U:
+                fp[Int(pc[1])] = UInt64(Float(i32(fp, pc[2])).bitPattern)
+                pc += 3
+            case .f32ConvertI64S:
+                fp[Int(pc[1])] = UInt64(Float(Int64(bitPattern: fp[Int(pc[2])])).bitPattern)
+                pc += 3
+            case .f32ConvertI64U:
+                fp[Int(pc[1])] = UInt64(Float(fp[Int(pc[2])]).bitPattern)
+                pc += 3
+            case .f32DemoteF64:
+                fp[Int(pc[1])] = UInt64(Float(f64(fp, pc[2])).bitPattern)
+                pc += 3
+            case .f64ConvertI32S:
+                fp[Int(pc[1])] = Double(Int32(bitPattern: i32(fp, pc[2]))).bitPattern
+                pc += 3
+            case .f64ConvertI32U:
+                fp[Int(pc[1])] = Double(i32(fp, pc[2])).bitPattern
+                pc += 3
+            case .f64ConvertI64S:
+                fp[Int(pc[1])] = Double(Int64(bitPattern: fp[Int(pc[2])])).bitPattern
+                pc += 3
+            case .f64ConvertI64U:
+                fp[Int(pc[1])] = Double(fp[Int(pc[2])]).bitPattern
+                pc += 3
+            case .f64PromoteF32:
+                fp[Int(pc[1])] = Double(f32(fp, pc[2])).bitPattern
+                pc += 3
+            case .i32TruncSatF32S:
+                fp[Int(pc[1])] = UInt64(UInt32(bitPattern: truncSat(Double(f32(fp, pc[2])), Int32.self)))
+                pc += 3
+            case .i32TruncSatF32U:
+                fp[Int(pc[1])] = UInt64(truncSat(Double(f32(fp, pc[2])), UInt32.self))
+                pc += 3
+            case .i32TruncSatF64S:
+                fp[Int(pc[1])] = UInt64(UInt32(bitPattern: truncSat(f64(fp, pc[2]), Int32.self)))
+                pc += 3
+            case .i32TruncSatF64U:
+                fp[Int(pc[1])] = UInt64(truncSat(f64(fp, pc[2]), UInt32.self))
+                pc += 3
+            case .i64TruncSatF32S:
+                fp[Int(pc[1])] = UInt64(bitPattern: truncSat(Double(f32(fp, pc[2])), Int64.self))
+                pc += 3
+            case .i64TruncSatF32U:
+                fp[Int(pc[1])] = truncSat(Double(f32(fp, pc[2])), UInt64.self)
+                pc += 3
+            case .i64TruncSatF64S:
+                fp[Int(pc[1])] = UInt64(bitPattern: truncSat(f64(fp, pc[2]), Int64.self))
+                pc += 3
+            case .i64TruncSatF64U:
+                fp[Int(pc[1])] = truncSat(f64(fp, pc[2]), UInt64.self)
+                pc += 3
+            case .f32Add:
+                let x = f32(fp, pc[2]), y = f32(fp, pc[3])
+                fp[Int(pc[1])] = UInt64((x + y).bitPattern)
+                pc += 4
+            case .f64Add:
+                let x = f64(fp, pc[2]), y = f64(fp, pc[3])
+                fp[Int(pc[1])] = (x + y).bitPattern
+                pc += 4
+            case .f32Sub:
+                let x = f32(fp, pc[2]), y = f32(fp, pc[3])
+                fp[Int(pc[1])] = UInt64((x - y).bitPattern)
+                pc += 4
+            case .f64Sub:
+                let x = f64(fp, pc[2]), y = f64(fp, pc[3])
+                fp[Int(pc[1])] = (x - y).bitPattern
+                pc += 4
+            case .f32Mul:
+                let x = f32(fp, pc[2]), y = f32(fp, pc[3])
+                fp[Int(pc[1])] = UInt64((x * y).bitPattern)
+                pc += 4
+            case .f64Mul:
+                let x = f64(fp, pc[2]), y = f64(fp, pc[3])
+                fp[Int(pc[1])] = (x * y).bitPattern
+                pc += 4
+            case .f32Div:
+                let x = f32(fp, pc[2]), y = f32(fp, pc[3])
+                fp[Int(pc[1])] = UInt64((x / y).bitPattern)
+                pc += 4
+            case .f64Div:
+                let x = f64(fp, pc[2]), y = f64(fp, pc[3])
+                fp[Int(pc[1])] = (x / y).bitPattern
+                pc += 4
+            case .f32Min:
+                let x = f32(fp, pc[2]), y = f32(fp, pc[3])
+                fp[Int(pc[1])] = UInt64((wasmMin(x, y)).bitPattern)
+                pc += 4
+            case .f64Min:
+                let x = f64(fp, pc[2]), y = f64(fp, pc[3])
+                fp[Int(pc[1])] = (wasmMin(x, y)).bitPattern
+                pc += 4
+            case .f32Max:
+                let x = f32(fp, pc[2]), y = f32(fp, pc[3])
+                fp[Int(pc[1])] = UInt64((wasmMax(x, y)).bitPattern)
+                pc += 4
+            case .f64Max:
+                let x = f64(fp, pc[2]), y = f64(fp, pc[3])
+                fp[Int(pc[1])] = (wasmMax(x, y)).bitPattern
+                pc += 4
+            case .f32Copysign:
+                fp[Int(pc[1])] = UInt64((i32(fp, pc[2]) & 0x7FFF_FFFF) | (i32(fp, pc[3]) & 0x8000_0000))
+                pc += 4
+            case .f64Copysign:
+                fp[Int(pc[1])] = (fp[Int(pc[2])] & 0x7FFF_FFFF_FFFF_FFFF) | (fp[Int(pc[3])] & 0x8000_0000_0000_0000)
+                pc += 4
+            case .f32Eq:
+                fp[Int(pc[1])] = f32(fp, pc[2]) == f32(fp, pc[3]) ? 1 : 0
+                pc += 4
+            case .f64Eq:
+                fp[Int(pc[1])] = f64(fp, pc[2]) == f64(fp, pc[3]) ? 1 : 0
+                pc += 4
+            case .f32Ne:
+                fp[Int(pc[1])] = f32(fp, pc[2]) != f32(fp, pc[3]) ? 1 : 0
+                pc += 4
+            case .f64Ne:
+                fp[Int(pc[1])] = f64(fp, pc[2]) != f64(fp, pc[3]) ? 1 : 0
+                pc += 4
+            case .f32Lt:
+                fp[Int(pc[1])] = f32(fp, pc[2]) < f32(fp, pc[3]) ? 1 : 0
+                pc += 4
+            case .f64Lt:
+                fp[Int(pc[1])] = f64(fp, pc[2]) < f64(fp, pc[3]) ? 1 : 0
+                pc += 4
+            case .f32Gt:
+                fp[Int(pc[1])] = f32(fp, pc[2]) > f32(fp, pc[3]) ? 1 : 0
+                pc += 4
+            case .f64Gt:
+                fp[Int(pc[1])] = f64(fp, pc[2]) > f64(fp, pc[3]) ? 1 : 0
+                pc += 4
+            case .f32Le:
+                fp[Int(pc[1])] = f32(fp, pc[2]) <= f32(fp, pc[3]) ? 1 : 0
+                pc += 4
+            case .f64Le:
+                fp[Int(pc[1])] = f64(fp, pc[2]) <= f64(fp, pc[3]) ? 1 : 0
+                pc += 4
+            case .f32Ge:
+                fp[Int(pc[1])] = f32(fp, pc[2]) >= f32(fp, pc[3]) ? 1 : 0
+                pc += 4
+            case .f64Ge:
+                fp[Int(pc[1])] = f64(fp, pc[2]) >= f64(fp, pc[3]) ? 1 : 0
+                pc += 4
+            case .i32TruncF32S:
+                let v = Double(f32(fp, pc[2]))
+                if v.isNaN { trap = .invalidConversion; break loop }
+                if v <= -2147483649.0 || v >= 2147483648.0 { trap = .integerOverflow; break loop }
+                fp[Int(pc[1])] = UInt64(UInt32(bitPattern: Int32(v)))
+                pc += 3
+            case .i32TruncF32U:
+                let v = Double(f32(fp, pc[2]))
+                if v.isNaN { trap = .invalidConversion; break loop }
+                if v <= -1.0 || v >= 4294967296.0 { trap = .integerOverflow; break loop }
+                fp[Int(pc[1])] = UInt64(UInt32(v))
+                pc += 3
+            case .i32TruncF64S:
+                let v = f64(fp, pc[2])
+                if v.isNaN { trap = .invalidConversion; break loop }
+                if v <= -2147483649.0 || v >= 2147483648.0 { trap = .integerOverflow; break loop }
+                fp[Int(pc[1])] = UInt64(UInt32(bitPattern: Int32(v)))
+                pc += 3
+            case .i32TruncF64U:
+                let v = f64(fp, pc[2])
+                if v.isNaN { trap = .invalidConversion; break loop }
+                if v <= -1.0 || v >= 4294967296.0 { trap = .integerOverflow; break loop }
+                fp[Int(pc[1])] = UInt64(UInt32(v))
+                pc += 3
+            case .i64TruncF32S:
+                let v = Double(f32(fp, pc[2]))
+                if v.isNaN { trap = .invalidConversion; break loop }
+                if v <= -9223372036854777856.0 || v >= 9223372036854775808.0 { trap = .integerOverflow; break loop }
+                fp[Int(pc[1])] = UInt64(bitPattern: Int64(v))
+                pc += 3
+            case .i64TruncF32U:
+                let v = Double(f32(fp, pc[2]))
+                if v.isNaN { trap = .invalidConversion; break loop }
+                if v <= -1.0 || v >= 18446744073709551616.0 { trap = .integerOverflow; break loop }
+                fp[Int(pc[1])] = UInt64(v)
+                pc += 3
+            case .i64TruncF64S:
+                let v = f64(fp, pc[2])
+                if v.isNaN { trap = .invalidConversion; break loop }
+                if v <= -9223372036854777856.0 || v >= 9223372036854775808.0 { trap = .integerOverflow; break loop }
+                fp[Int(pc[1])] = UInt64(bitPattern: Int64(v))
+                pc += 3
+            case .i64TruncF64U:
+                let v = f64(fp, pc[2])
+                if v.isNaN { trap = .invalidConversion; break loop }
+                if v <= -1.0 || v >= 18446744073709551616.0 { trap = .integerOverflow; break loop }
+                fp[Int(pc[1])] = UInt64(v)
+                pc += 3
+            case .i32DivS:
+                let x = Int32(bitPattern: i32(fp, pc[2])), y = Int32(bitPattern: i32(fp, pc[3]))
+                if y == 0 { trap = .integerDivideByZero; break loop }
+                if x == Int32.min && y == -1 { trap = .integerOverflow; break loop }
+                fp[Int(pc[1])] = UInt64(UInt32(bitPattern: x / y))
+                pc += 4
+            case .i32DivU:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                if y == 0 { trap = .integerDivideByZero; break loop }
+                fp[Int(pc[1])] = UInt64(x / y)
+                pc += 4
+            case .i32RemS:
+                let x = Int32(bitPattern: i32(fp, pc[2])), y = Int32(bitPattern: i32(fp, pc[3]))
+                if y == 0 { trap = .integerDivideByZero; break loop }
+                fp[Int(pc[1])] = y == -1 ? 0 : UInt64(UInt32(bitPattern: x % y))
+                pc += 4
+            case .i32RemU:
+                let x = i32(fp, pc[2]), y = i32(fp, pc[3])
+                if y == 0 { trap = .integerDivideByZero; break loop }
+                fp[Int(pc[1])] = UInt64(x % y)
+                pc += 4
+            case .i64DivS:
+                let x = Int64(bitPattern: fp[Int(pc[2])]), y = Int64(bitPattern: fp[Int(pc[3])])
+                if y == 0 { trap = .integerDivideByZero; break loop }
+                if x == Int64.min && y == -1 { trap = .integerOverflow; break loop }
+                fp[Int(pc[1])] = UInt64(bitPattern: x / y)
+                pc += 4
+            case .i64DivU:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                if y == 0 { trap = .integerDivideByZero; break loop }
+                fp[Int(pc[1])] = x / y
+                pc += 4
+            case .i64RemS:
+                let x = Int64(bitPattern: fp[Int(pc[2])]), y = Int64(bitPattern: fp[Int(pc[3])])
+                if y == 0 { trap = .integerDivideByZero; break loop }
+                fp[Int(pc[1])] = y == -1 ? 0 : UInt64(bitPattern: x % y)
+                pc += 4
+            case .i64RemU:
+                let x = fp[Int(pc[2])], y = fp[Int(pc[3])]
+                if y == 0 { trap = .integerDivideByZero; break loop }
+                fp[Int(pc[1])] = x % y
+                pc += 4
+            }
+        }
+
+        self.pc = pc
+        self.fp = fp
+        self.fn = fn
+        yieldBudget = budget
+        if finished {
+            self.pc = nil
+            return .returned
+        }
+        if yielded { return .yielded }
+        if let hostError {
+            if let t = hostError as? Trap { return .trapped(t) }
+            return .hostError(hostError)
+        }
+        return .trapped(makeTrap(trap ?? .unreachable))
+    }
+
+    @inline(never)
+    func probeAccess(_ pc: UnsafeMutablePointer<UInt32>, _ fn: UnsafeMutablePointer<FuncEntity>, _ ea: UInt64, _ size: Int, _ isWrite: Bool, _ isAtomic: Bool) {
+        self.pc = pc
+        self.fn = fn
+        probe?.memoryAccess(thread: self, address: ea, size: size, isWrite: isWrite, isAtomic: isAtomic)
+    }
+
+    @inline(never)
+    func probeSync(_ pc: UnsafeMutablePointer<UInt32>, _ fn: UnsafeMutablePointer<FuncEntity>, _ kind: SyncKind, _ ea: UInt64) {
+        self.pc = pc
+        self.fn = fn
+        probe?.synchronization(thread: self, kind: kind, address: ea)
+    }
+}

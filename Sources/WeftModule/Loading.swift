@@ -1,0 +1,40 @@
+import Foundation
+import WAT
+import WasmParser
+
+extension Module {
+    /// Reads a module from a `.wasm` file, or a `.wat` file (assembled with WasmKit's `WAT`).
+    /// Returns the binary bytes too, since a trace embeds them.
+    public static func load(path: String) throws -> (module: Module, bytes: [UInt8]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LoadError.cannotRead(path)
+        }
+        var bytes = [UInt8](data)
+        let isBinary = bytes.count >= 4 && bytes[0] == 0 && bytes[1] == 0x61 && bytes[2] == 0x73 && bytes[3] == 0x6D
+        if !isBinary {
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw LoadError.notAModule(path)
+            }
+            do {
+                bytes = try wat2wasm(text, features: parsingFeatures, options: EncodeOptions(nameSection: true))
+            } catch {
+                throw LoadError.badText(path, "\(error)")
+            }
+        }
+        return (try decode(bytes), bytes)
+    }
+}
+
+public enum LoadError: Error, CustomStringConvertible {
+    case cannotRead(String)
+    case notAModule(String)
+    case badText(String, String)
+
+    public var description: String {
+        switch self {
+        case .cannotRead(let p): return "cannot read \(p)"
+        case .notAModule(let p): return "\(p) is neither a WebAssembly binary nor UTF-8 text"
+        case .badText(let p, let m): return "\(p): cannot assemble text module: \(m)"
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import WasmTypes
+import WeftInterpreter
+import WeftModule
+
+/// How a program run ended.
+public enum ProgramOutcome: Equatable {
+    /// `proc_exit(code)`, or `_start` returning (code 0).
+    case exited(UInt32)
+    /// A trap; the one-line message names the function and offset.
+    case trapped(String)
+
+    /// The process exit status Weft uses for this outcome (documented in docs/exit-codes.md).
+    public var exitStatus: Int32 {
+        switch self {
+        case .exited(let c): return Int32(truncatingIfNeeded: c & 0xFF)
+        case .trapped: return ExitStatus.trap
+        }
+    }
+}
+
+/// Weft's own exit statuses, for what is not the guest's exit code.
+public enum ExitStatus {
+    /// The guest trapped.
+    public static let trap: Int32 = 134
+    /// The module could not be read, decoded, validated or instantiated.
+    public static let badModule: Int32 = 65
+    /// Command-line usage error.
+    public static let usage: Int32 = 64
+}
+
+/// A WASI command module ready to run: decoded, translated, with its imports satisfied.
+public final class Program {
+    public let compiled: CompiledModule
+    public let store: Store
+    public let wasi: WASIHost
+    /// The memory a `wasm32-wasip1-threads` program imports (`env.memory`), created here.
+    public let importedMemory: LinearMemory?
+    /// Satisfies `wasi.thread-spawn`; set by the threads layer. Without it, spawning fails (-1).
+    public var threadSpawn: ((HostCall) throws -> [UInt64])?
+
+    public init(compiled: CompiledModule, options: WASIOptions) throws {
+        self.compiled = compiled
+        store = Store()
+        wasi = try WASIHost(options: options, store: store)
+        var memory: LinearMemory?
+        for imp in compiled.module.imports {
+            if case .memory(let m) = imp.descriptor {
+                memory = try LinearMemory(minPages: Int(m.min), maxPages: m.max.map { Int($0) }, shared: m.shared)
+            }
+        }
+        importedMemory = memory
+    }
+
+    public convenience init(path: String, options: WASIOptions) throws {
+        let (module, _) = try Module.load(path: path)
+        try self.init(compiled: try CompiledModule.compile(module), options: options)
+    }
+
+    lazy var spawnFunction: FunctionRef = store.addHostFunction(
+        HostFunction(type: FunctionType(parameters: [.i32], results: [.i32])) { [unowned self] call in
+            guard let spawn = self.threadSpawn else { return [UInt64(UInt32(bitPattern: -1))] }
+            return try spawn(call)
+        })
+
+    /// Resolves every import a WASI (threads) program may have.
+    public func resolve(module: String, name: String) -> ExternalValue? {
+        if let f = wasi.resolve(module: module, name: name) { return f }
+        if let importedMemory, module == "env", name == "memory" { return .memory(importedMemory) }
+        if module == "wasi", name == "thread-spawn" { return .function(spawnFunction) }
+        return nil
+    }
+
+    /// Instantiates the module (one instance per guest thread in wasi-threads).
+    public func instantiate(thread: ExecutionThread? = nil) throws -> Instance {
+        try store.instantiate(compiled, thread: thread) { self.resolve(module: $0, name: $1) }
+    }
+
+    /// Runs `_start` on a single thread to the end.
+    public func run() throws -> ProgramOutcome {
+        defer { wasi.close() }
+        let thread = ExecutionThread(store: store)
+        let instance: Instance
+        do {
+            instance = try instantiate(thread: thread)
+        } catch let t as Trap {
+            return .trapped(t.description)
+        } catch {
+            if let code = WASIHost.exitCode(of: error) { return .exited(code) }
+            throw error
+        }
+        guard let start = instance.exportedFunction("_start") else {
+            throw ProgramError.noStart
+        }
+        do {
+            _ = try thread.invoke(start, arguments: [])
+            return .exited(0)
+        } catch let t as Trap {
+            return .trapped(t.description)
+        } catch {
+            if let code = WASIHost.exitCode(of: error) { return .exited(code) }
+            throw error
+        }
+    }
+}
+
+public enum ProgramError: Error, CustomStringConvertible {
+    case noStart
+    public var description: String { "the module exports no _start function (not a WASI command)" }
+}
