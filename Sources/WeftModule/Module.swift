@@ -224,9 +224,6 @@ extension Module {
         for (i, t) in types.enumerated() {
             for p in t.parameters + t.results { try check(p, "type \(i)") }
         }
-        if memoryCount > 1 {
-            throw .unsupported(feature: "multi-memory", detail: "\(memoryCount) memories")
-        }
         for m in importedMemories + memories.map(\.type) where m.isMemory64 {
             throw .unsupported(feature: "memory64", detail: "64-bit memory")
         }

@@ -47,7 +47,7 @@ public struct WastResult {
 
 /// Runs spec test scripts against Weft's interpreter.
 public enum WastRunner {
-    public static func run(path: String) -> WastResult {
+    public static func run(path: String, options: ValidationOptions = ValidationOptions()) -> WastResult {
         let name = (path as NSString).lastPathComponent
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             var r = WastResult(file: name)
@@ -55,11 +55,11 @@ public enum WastRunner {
             r.failures = ["cannot read \(path)"]
             return r
         }
-        return run(source: text, name: name)
+        return run(source: text, name: name, options: options)
     }
 
-    public static func run(source: String, name: String) -> WastResult {
-        var session = WastSession(name: name)
+    public static func run(source: String, name: String, options: ValidationOptions = ValidationOptions()) -> WastResult {
+        var session = WastSession(name: name, options: options)
         session.run(source)
         return session.result
     }
@@ -82,11 +82,18 @@ struct WastSession {
     /// Modules skipped for an unsupported feature: by id, and whether the current one is.
     var skippedNamed: [String: String] = [:]
     var currentSkipped: String?
+    /// Registered names whose module was skipped: importing from them is skipped too.
+    var skippedRegistered: [String: String] = [:]
     var definitions: [String: CompiledModule] = [:]
+    var skippedDefinitions: [String: String] = [:]
+    var lastDefinitionSkipped: String?
     var lastDefinition: CompiledModule?
     var spectest: [String: ExternalValue] = [:]
 
-    init(name: String) {
+    let options: ValidationOptions
+
+    init(name: String, options: ValidationOptions) {
+        self.options = options
         result = WastResult(file: name)
         thread = ExecutionThread(store: store)
         spectest = Self.makeSpectest(store)
@@ -163,7 +170,7 @@ struct WastSession {
             return .parseFailed("\(error)")
         }
         do {
-            return .compiled(try CompiledModule.compile(try Module.decode(bytes)))
+            return .compiled(try CompiledModule.compile(try Module.decode(bytes), options: options))
         } catch {
             return .failed(error)
         }
@@ -189,12 +196,19 @@ struct WastSession {
             let loaded = load(md.source)
             switch loaded {
             case .parseFailed(let m): return markCurrent(md.id, skipped: nil, outcome: .fail("cannot assemble module: \(m)"))
-            case .failed(.unsupported(let f, _)): return markCurrent(md.id, skipped: f, outcome: .skip(feature: f))
+            case .failed(.unsupported(let f, _)):
+                if md.isDefinition {
+                    if let id = md.id { skippedDefinitions[id] = f }
+                    lastDefinitionSkipped = f
+                    return .skip(feature: f)
+                }
+                return markCurrent(md.id, skipped: f, outcome: .skip(feature: f))
             case .failed(let e): return markCurrent(md.id, skipped: nil, outcome: .fail("module rejected: \(e)"))
             case .compiled(let c):
                 if md.isDefinition {
-                    if let id = md.id { definitions[id] = c }
+                    if let id = md.id { definitions[id] = c; skippedDefinitions[id] = nil }
                     lastDefinition = c
+                    lastDefinitionSkipped = nil
                     return .pass
                 }
                 do {
@@ -204,11 +218,18 @@ struct WastSession {
                     if let id = md.id { named[id] = instance; skippedNamed[id] = nil }
                     return .pass
                 } catch {
+                    if let f = skippedDependency(error) { return markCurrent(md.id, skipped: f, outcome: .skip(feature: f)) }
                     current = nil
                     return .fail("instantiation failed: \(error)")
                 }
             }
         case .moduleInstance(let instanceName, let moduleName):
+            if let f = moduleName.map({ skippedDefinitions[$0] }) ?? lastDefinitionSkipped {
+                current = nil
+                currentSkipped = f
+                if let n = instanceName { skippedNamed[n] = f; named[n] = nil }
+                return .skip(feature: f)
+            }
             guard let c = moduleName.flatMap({ definitions[$0] }) ?? lastDefinition else { return .fail("unknown module definition") }
             do {
                 let instance = try instantiate(c)
@@ -220,8 +241,11 @@ struct WastSession {
                 return .fail("instantiation failed: \(error)")
             }
         case .register(let name, let id):
-            if let id, let f = skippedNamed[id] { return .skip(feature: f) }
-            if id == nil, let f = currentSkipped { return .skip(feature: f) }
+            if let f = id.flatMap({ skippedNamed[$0] }) ?? (id == nil ? currentSkipped : nil) {
+                skippedRegistered[name] = f
+                return .skip(feature: f)
+            }
+            skippedRegistered[name] = nil
             guard let instance = id.flatMap({ named[$0] }) ?? current else { return .fail("register: no module") }
             registered[name] = instance
             return .pass
@@ -253,7 +277,7 @@ struct WastSession {
                 let bytes: [UInt8]
                 do { bytes = try wat.encode() } catch { return .fail("cannot assemble module: \(error)") }
                 let compiled: CompiledModule
-                do { compiled = try CompiledModule.compile(try Module.decode(bytes)) } catch {
+                do { compiled = try CompiledModule.compile(try Module.decode(bytes), options: options) } catch {
                     if case .unsupported(let f, _) = error { return .skip(feature: f) }
                     return .fail("module rejected: \(error)")
                 }
@@ -263,6 +287,7 @@ struct WastSession {
                 } catch let t as Trap {
                     return Self.trapMatches(t, message)
                 } catch {
+                    if let f = skippedDependency(error) { return .skip(feature: f) }
                     return .fail("expected trap \"\(message)\", got \(error)")
                 }
             }
@@ -297,17 +322,17 @@ struct WastSession {
             let bytes: [UInt8]
             do { bytes = try wat.encode() } catch { return .fail("cannot assemble module: \(error)") }
             let compiled: CompiledModule
-            do { compiled = try CompiledModule.compile(try Module.decode(bytes)) } catch {
+            do { compiled = try CompiledModule.compile(try Module.decode(bytes), options: options) } catch {
                 if case .unsupported(let f, _) = error { return .skip(feature: f) }
                 return .fail("module rejected: \(error)")
             }
             do {
                 _ = try instantiate(compiled)
                 return .fail("expected unlinkable (\(message)), instantiation succeeded")
-            } catch is InstantiationError {
-                return .pass
             } catch {
-                return .fail("expected unlinkable (\(message)), got \(error)")
+                if let f = skippedDependency(error) { return .skip(feature: f) }
+                guard error is InstantiationError else { return .fail("expected unlinkable (\(message)), got \(error)") }
+                return .pass
             }
         case .assertException:
             return .skip(feature: "exceptions")
@@ -316,14 +341,21 @@ struct WastSession {
         }
     }
 
+    /// The feature that made a module this one imports from be skipped, if that is why it failed.
+    func skippedDependency(_ error: any Error) -> String? {
+        if case .unknownImport(let m, _)? = error as? InstantiationError { return skippedRegistered[m] }
+        return nil
+    }
+
+    /// Records that the module of a `module` command did not instantiate: commands that use it are
+    /// skipped when `skipped` names an unsupported feature, and fail otherwise.
     mutating func markCurrent(_ id: String?, skipped: String?, outcome: CommandOutcome) -> CommandOutcome {
         current = nil
-        currentSkipped = skipped ?? "failed module"
+        currentSkipped = skipped
         if let id {
             named[id] = nil
-            skippedNamed[id] = skipped ?? "failed module"
+            skippedNamed[id] = skipped
         }
-        if skipped == nil { currentSkipped = nil }
         return outcome
     }
 
@@ -379,7 +411,7 @@ struct WastSession {
         case .wat(var wat):
             do {
                 let bytes = try wat.encode()
-                let compiled = try CompiledModule.compile(try Module.decode(bytes))
+                let compiled = try CompiledModule.compile(try Module.decode(bytes), options: options)
                 current = try instantiate(compiled)
                 return .values([], [])
             } catch let t as Trap {

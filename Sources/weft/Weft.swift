@@ -79,13 +79,16 @@ struct Wast: ParsableCommand {
     @Flag(help: "Print every failure, not only the first few per file.")
     var verbose = false
 
+    @Flag(help: "Reject modules with more than one table or memory, as proposals older than reference types (threads) expect.")
+    var mvpLimits = false
+
     @Argument(help: "The scripts.")
     var files: [String]
 
     func run() throws {
         var total = WastSummary()
         for file in files {
-            let result = WastRunner.run(path: file)
+            let result = WastRunner.run(path: file, options: mvpLimits ? .mvpLimits : ValidationOptions())
             print(result.line(maxFailures: verbose ? Int.max : 5))
             total.add(result.summary)
         }

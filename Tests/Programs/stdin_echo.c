@@ -7,6 +7,7 @@ int main(int argc, char **argv) {
     (void)argv;
     char buf[256];
     long total = 0, lines = 0;
+    char last = '\n';
     for (;;) {
         long n = rt_read(0, buf, sizeof buf);
         if (n < 0) {
@@ -22,8 +23,11 @@ int main(int argc, char **argv) {
                 lines++;
         }
         total += n;
+        last = buf[n - 1];
         rt_write(1, buf, (size_t)n);
     }
+    if (last != '\n')
+        rt_write(1, "\n", 1); /* keep the summary on its own line */
     rt_printf("[stdin_echo: %ld bytes, %ld lines]\n", total, lines);
     return 0;
 }

@@ -178,8 +178,7 @@ public final class ExecutionThread {
 
 extension Store {
     func memory(for data: UnsafeMutablePointer<MemoryData>) -> LinearMemory? {
-        for i in instances.reversed() where i.memory?.data == data { return i.memory }
-        return nil
+        memoriesByData[data]
     }
 }
 

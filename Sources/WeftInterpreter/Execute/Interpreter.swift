@@ -800,6 +800,11 @@ extension ExecutionThread {
                 default: c = x == y
                 }
                 if c { pc = pc.advanced(by: Int(Int32(bitPattern: pc[3]))) } else { pc += 4 }
+            case .memIndexed:
+                self.pc = pc; self.fn = fn
+                let (advance, kind) = indexedMemoryOp(pc, fp, inst)
+                if let kind { trap = kind; break loop }
+                pc += advance
             case .breakpoint:
                 trap = .host("breakpoint")
                 break loop
@@ -1312,6 +1317,94 @@ extension ExecutionThread {
             return .hostError(hostError)
         }
         return .trapped(makeTrap(trap ?? .unreachable))
+    }
+
+    /// Executes a memory instruction on a memory other than 0 (layout: see ``Op/memIndexed``).
+    /// Returns the instruction length in words and a trap, if any.
+    @inline(never)
+    func indexedMemoryOp(_ pc: UnsafeMutablePointer<UInt32>, _ fp: UnsafeMutablePointer<UInt64>, _ inst: UnsafeMutablePointer<InstanceData>) -> (Int, Trap.Kind?) {
+        let op = Op.decode(pc[1])
+        let m = inst.pointee.memories[Int(pc[2])]
+        let base = m.pointee.base
+        let size = UInt64(m.pointee.byteCount)
+        // Operand k of the base instruction (1-based) is at pc[k + 2].
+        func slot(_ k: Int) -> Int { Int(pc[k + 2]) }
+        func access(_ addrOperand: Int, _ width: UInt64) -> Int? {
+            let ea = UInt64(UInt32(truncatingIfNeeded: fp[slot(addrOperand)])) &+ UInt64(pc[3 + 2])
+            guard ea &+ width <= size else { return nil }
+            probe?.memoryAccess(thread: self, address: ea, size: Int(width), isWrite: false, isAtomic: false)
+            return Int(ea)
+        }
+        switch op {
+        case .load8s, .load8u, .load16s, .load16u, .load32s, .load32u, .load64:
+            let width: UInt64 = [.load8s: 1, .load8u: 1, .load16s: 2, .load16u: 2, .load32s: 4, .load32u: 4][op] ?? 8
+            guard let ea = access(2, width) else { return (6, .memoryOutOfBounds) }
+            let v: UInt64
+            switch op {
+            case .load8s: v = UInt64(bitPattern: Int64(base.load(fromByteOffset: ea, as: Int8.self)))
+            case .load8u: v = UInt64(base.load(fromByteOffset: ea, as: UInt8.self))
+            case .load16s: v = UInt64(bitPattern: Int64(base.loadUnaligned(fromByteOffset: ea, as: Int16.self)))
+            case .load16u: v = UInt64(base.loadUnaligned(fromByteOffset: ea, as: UInt16.self))
+            case .load32s: v = UInt64(bitPattern: Int64(base.loadUnaligned(fromByteOffset: ea, as: Int32.self)))
+            case .load32u: v = UInt64(base.loadUnaligned(fromByteOffset: ea, as: UInt32.self))
+            default: v = base.loadUnaligned(fromByteOffset: ea, as: UInt64.self)
+            }
+            fp[slot(1)] = v
+            return (6, nil)
+        case .store8, .store16, .store32, .store64:
+            let width: UInt64 = [.store8: 1, .store16: 2, .store32: 4][op] ?? 8
+            let ea64 = UInt64(UInt32(truncatingIfNeeded: fp[slot(1)])) &+ UInt64(pc[3 + 2])
+            guard ea64 &+ width <= size else { return (6, .memoryOutOfBounds) }
+            probe?.memoryAccess(thread: self, address: ea64, size: Int(width), isWrite: true, isAtomic: false)
+            let v = fp[slot(2)]
+            let ea = Int(ea64)
+            switch width {
+            case 1: base.storeBytes(of: UInt8(truncatingIfNeeded: v), toByteOffset: ea, as: UInt8.self)
+            case 2: base.storeBytes(of: UInt16(truncatingIfNeeded: v), toByteOffset: ea, as: UInt16.self)
+            case 4: base.storeBytes(of: UInt32(truncatingIfNeeded: v), toByteOffset: ea, as: UInt32.self)
+            default: base.storeBytes(of: v, toByteOffset: ea, as: UInt64.self)
+            }
+            return (6, nil)
+        case .memorySize:
+            fp[slot(1)] = size / UInt64(LinearMemory.pageSize)
+            return (4, nil)
+        case .memoryGrow:
+            let delta = UInt64(UInt32(truncatingIfNeeded: fp[slot(2)]))
+            let old = m.pointee.byteCount / LinearMemory.pageSize
+            var result: Int64 = -1
+            if UInt64(old) + delta <= UInt64(m.pointee.maxPages) {
+                m.pointee.byteCount = (old + Int(delta)) * LinearMemory.pageSize
+                result = Int64(old)
+            }
+            fp[slot(1)] = UInt64(UInt32(truncatingIfNeeded: result))
+            return (5, nil)
+        case .memoryFill:
+            let d = UInt64(UInt32(truncatingIfNeeded: fp[slot(1)])), v = UInt8(truncatingIfNeeded: fp[slot(2)])
+            let n = UInt64(UInt32(truncatingIfNeeded: fp[slot(3)]))
+            guard d &+ n <= size else { return (6, .memoryOutOfBounds) }
+            probe?.bulkAccess(thread: self, address: d, size: n, isWrite: true)
+            if n > 0 { (base + Int(d)).initializeMemory(as: UInt8.self, repeating: v, count: Int(n)) }
+            return (6, nil)
+        case .memoryCopy:
+            let src = inst.pointee.memories[Int(pc[6])]
+            let d = UInt64(UInt32(truncatingIfNeeded: fp[slot(1)])), s = UInt64(UInt32(truncatingIfNeeded: fp[slot(2)]))
+            let n = UInt64(UInt32(truncatingIfNeeded: fp[slot(3)]))
+            guard d &+ n <= size, s &+ n <= UInt64(src.pointee.byteCount) else { return (7, .memoryOutOfBounds) }
+            probe?.bulkAccess(thread: self, address: s, size: n, isWrite: false)
+            probe?.bulkAccess(thread: self, address: d, size: n, isWrite: true)
+            if n > 0 { memmove(base + Int(d), src.pointee.base + Int(s), Int(n)) }
+            return (7, nil)
+        case .memoryInit:
+            let seg = inst.pointee.dataSegments + Int(pc[3])
+            let d = UInt64(UInt32(truncatingIfNeeded: fp[slot(2)])), s = UInt64(UInt32(truncatingIfNeeded: fp[slot(3)]))
+            let n = UInt64(UInt32(truncatingIfNeeded: fp[slot(4)]))
+            guard s &+ n <= UInt64(seg.pointee.count), d &+ n <= size else { return (7, .memoryOutOfBounds) }
+            probe?.bulkAccess(thread: self, address: d, size: n, isWrite: true)
+            if n > 0 { (base + Int(d)).copyMemory(from: seg.pointee.base.unsafelyUnwrapped + Int(s), byteCount: Int(n)) }
+            return (7, nil)
+        default:
+            return (3, .host("internal error: \(op) is not a memory instruction"))
+        }
     }
 
     @inline(never)

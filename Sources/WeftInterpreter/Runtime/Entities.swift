@@ -31,7 +31,9 @@ struct FuncEntity {
 /// Everything instance-specific that running code indexes: one per instance, at a stable address.
 @usableFromInline
 struct InstanceData {
+    /// Memory 0, which almost all code uses; ``memories`` has every memory (multi-memory).
     var memory: UnsafeMutablePointer<MemoryData>?
+    var memories: UnsafeMutablePointer<UnsafeMutablePointer<MemoryData>>
     var globals: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>>
     var functions: UnsafeMutablePointer<UnsafeMutablePointer<FuncEntity>>
     var tables: UnsafeMutablePointer<UnsafeMutablePointer<TableData>>

@@ -24,9 +24,12 @@ public final class Instance {
     let data: UnsafeMutablePointer<InstanceData>
     public let functions: [FunctionRef]
     public let tables: [Table]
-    public let memory: LinearMemory?
+    public let memories: [LinearMemory]
+    /// Memory 0.
+    public var memory: LinearMemory? { memories.first }
     public let globals: [Global]
-    public private(set) var exports: [String: ExternalValue] = [:]
+    /// Exports by the bytes of their names (names are compared byte for byte, not by Unicode equivalence).
+    private var exports: [[UInt8]: ExternalValue] = [:]
     private var segmentStorage: [UnsafeMutableRawPointer] = []
 
     public var module: Module { compiled.module }
@@ -48,7 +51,7 @@ public final class Instance {
         // Imports
         var functions: [FunctionRef] = []
         var tables: [Table] = []
-        var memory: LinearMemory?
+        var memories: [LinearMemory] = []
         var globals: [Global] = []
         for imp in module.imports {
             guard let value = resolve(imp.module, imp.name) else {
@@ -69,7 +72,7 @@ public final class Instance {
                 guard m.isShared == mt.shared else { throw incompatible("shared flag differs") }
                 let declaredMax: UInt64? = m.declaredMaxPages.map(UInt64.init)
                 try Self.checkLimits(actual: (UInt64(m.pageCount), declaredMax), expected: mt, incompatible)
-                memory = m
+                memories.append(m)
             case (.global(let gt), .global(let g)):
                 guard g.type.mutability == gt.mutability else { throw incompatible("mutability differs") }
                 let expected = store.canonical(gt.valueType, ids: ids)
@@ -103,14 +106,16 @@ public final class Instance {
         }
         self.functions = functions
 
-        if memory == nil, let m = module.memories.first {
+        for m in module.memories {
             do {
-                memory = try LinearMemory(minPages: Int(m.type.min), maxPages: m.type.max.map { Int($0) }, shared: m.type.shared)
+                memories.append(try LinearMemory(minPages: Int(m.type.min), maxPages: m.type.max.map { Int($0) }, shared: m.type.shared))
             } catch {
                 throw InstantiationError.resource(error.description)
             }
         }
-        self.memory = memory
+        self.memories = memories
+        let memoryTable = UnsafeMutablePointer<UnsafeMutablePointer<MemoryData>>.allocate(capacity: max(memories.count, 1))
+        for (i, m) in memories.enumerated() { memoryTable[i] = m.data }
 
         let globalTable = UnsafeMutablePointer<UnsafeMutablePointer<UInt64>>.allocate(capacity: max(module.globalCount, 1))
         for (i, g) in globals.enumerated() { globalTable[i] = g.cell }
@@ -160,16 +165,16 @@ public final class Instance {
 
         data.initialize(
             to: InstanceData(
-                memory: memory?.data, globals: globalTable, functions: functionTable, tables: tableTable,
+                memory: memories.first?.data, memories: memoryTable, globals: globalTable, functions: functionTable, tables: tableTable,
                 typeIDs: typeTable, dataSegments: dataTable, elemSegments: elemTable))
         self.data = data
 
         for e in module.exports {
             switch e.descriptor {
-            case .function(let i): exports[e.name] = .function(functions[Int(i)])
-            case .table(let i): exports[e.name] = .table(tables[Int(i)])
-            case .memory: if let memory { exports[e.name] = .memory(memory) }
-            case .global(let i): exports[e.name] = .global(globals[Int(i)])
+            case .function(let i): exports[Array(e.name.utf8)] = .function(functions[Int(i)])
+            case .table(let i): exports[Array(e.name.utf8)] = .table(tables[Int(i)])
+            case .memory(let i): exports[Array(e.name.utf8)] = .memory(memories[Int(i)])
+            case .global(let i): exports[Array(e.name.utf8)] = .global(globals[Int(i)])
             case .tag: break
             }
         }
@@ -201,13 +206,15 @@ public final class Instance {
             guard case .active(let a) = d else { continue }
             let start = UInt64(UInt32(truncatingIfNeeded: Self.evaluate(a.offset, globals: globals, functions: functions)))
             let seg = data.pointee.dataSegments[i]
-            guard let memory, start + UInt64(seg.count) <= UInt64(memory.byteCount) else { throw Trap(.memoryOutOfBounds) }
+            let memory = memories[Int(a.index)]
+            guard start + UInt64(seg.count) <= UInt64(memory.byteCount) else { throw Trap(.memoryOutOfBounds) }
             if seg.count > 0, let base = seg.base { (memory.base + Int(start)).copyMemory(from: base, byteCount: seg.count) }
             data.pointee.dataSegments[i].count = 0
         }
     }
 
     deinit {
+        data.pointee.memories.deallocate()
         data.pointee.globals.deallocate()
         data.pointee.functions.deallocate()
         data.pointee.tables.deallocate()
@@ -218,10 +225,12 @@ public final class Instance {
         for p in segmentStorage { p.deallocate() }
     }
 
-    public func export(_ name: String) -> ExternalValue? { exports[name] }
+    public func export(_ name: String) -> ExternalValue? { exports[Array(name.utf8)] }
+
+    public var exportNames: [String] { exports.keys.map { String(decoding: $0, as: UTF8.self) } }
 
     public func exportedFunction(_ name: String) -> FunctionRef? {
-        if case .function(let f) = exports[name] { return f }
+        if case .function(let f) = export(name) { return f }
         return nil
     }
 
@@ -308,6 +317,7 @@ extension Store {
         let instance = try Instance(compiled: compiled, store: self, resolve: imports)
         instances.append(instance)
         modulesByInstance[instance.data] = compiled
+        for m in instance.memories { memoriesByData[m.data] = m }
         try instance.initializeSegments()
         if let start = compiled.module.start {
             let t = thread ?? ExecutionThread(store: self)

@@ -47,6 +47,8 @@ public final class Store {
     var instances: [Instance] = []
     /// Instances' compiled modules by the address of their `InstanceData` (for locations).
     var modulesByInstance: [UnsafeMutablePointer<InstanceData>: CompiledModule] = [:]
+    /// Memories by their data, so host functions get the caller's memory object.
+    var memoriesByData: [UnsafeMutablePointer<MemoryData>: LinearMemory] = [:]
     /// Maximum call depth before `call stack exhausted` traps.
     public var maxCallDepth = 10_000
     /// Value stack size per thread, in 8-byte slots.
@@ -77,8 +79,9 @@ public final class Store {
 
     func canonical(_ r: ReferenceType, ids: [Int32]) -> ReferenceType {
         var r = r
-        if case .concrete(let i) = r.heapType, Int(i) < ids.count {
-            r.heapType = .concrete(typeIndex: UInt32(bitPattern: ids[Int(i)]))
+        if case .concrete(let i) = r.heapType, Int(i) <= ids.count {
+            // While registering type i, a reference to i itself is the type's own recursion.
+            r.heapType = .concrete(typeIndex: Int(i) < ids.count ? UInt32(bitPattern: ids[Int(i)]) : UInt32.max)
         }
         return r
     }
@@ -108,7 +111,7 @@ public final class Store {
         let p = UnsafeMutablePointer<InstanceData>.allocate(capacity: 1)
         p.initialize(
             to: InstanceData(
-                memory: nil, globals: .allocate(capacity: 1), functions: .allocate(capacity: 1), tables: .allocate(capacity: 1),
+                memory: nil, memories: .allocate(capacity: 1), globals: .allocate(capacity: 1), functions: .allocate(capacity: 1), tables: .allocate(capacity: 1),
                 typeIDs: .allocate(capacity: 1), dataSegments: .allocate(capacity: 1), elemSegments: .allocate(capacity: 1)))
         return p
     }()

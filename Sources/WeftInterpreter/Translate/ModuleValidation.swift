@@ -31,15 +31,20 @@ struct ModuleValidationContext {
     }
 
     static func canonicalize(_ t: FunctionType, reps: [Int]) -> FunctionType {
+        let selfReference = Self.selfReference
         func c(_ v: ValueType) -> ValueType {
-            if case .ref(var r) = v, case .concrete(let i) = r.heapType, Int(i) < reps.count {
-                r.heapType = .concrete(typeIndex: UInt32(reps[Int(i)]))
+            if case .ref(var r) = v, case .concrete(let i) = r.heapType, Int(i) <= reps.count {
+                // A type may name itself (a singleton recursion group); mark that as `selfReference`.
+                r.heapType = .concrete(typeIndex: Int(i) < reps.count ? UInt32(reps[Int(i)]) : selfReference)
                 return .ref(r)
             }
             return v
         }
         return FunctionType(parameters: t.parameters.map(c), results: t.results.map(c))
     }
+
+    /// Stands for "this type itself" in canonical forms.
+    static let selfReference = UInt32.max
 
     func isSubtype(_ a: ValueType, of b: ValueType) -> Bool {
         switch (a, b) {
@@ -69,6 +74,25 @@ struct ModuleValidationContext {
     }
 }
 
+/// Rules that differ between the current spec and older baselines.
+public struct ValidationOptions: Sendable {
+    /// More than one table (reference types and later).
+    public var multipleTables = true
+    /// More than one memory (multi-memory and later).
+    public var multipleMemories = true
+
+    public init() {}
+
+    /// The MVP's limits of one table and one memory, which proposals written before reference
+    /// types (such as threads) assume in their own tests.
+    public static var mvpLimits: ValidationOptions {
+        var o = ValidationOptions()
+        o.multipleTables = false
+        o.multipleMemories = false
+        return o
+    }
+}
+
 /// A validated, translated module, independent of any store: instantiate it as often as needed.
 public final class CompiledModule {
     public let module: Module
@@ -80,8 +104,10 @@ public final class CompiledModule {
     }
 
     /// Validates and translates every function of `module`.
-    public static func compile(_ module: Module) throws(ModuleError) -> CompiledModule {
+    public static func compile(_ module: Module, options: ValidationOptions = ValidationOptions()) throws(ModuleError) -> CompiledModule {
         let context = ModuleValidationContext(module: module)
+        if !options.multipleTables && module.tableCount > 1 { throw .invalid("multiple tables") }
+        if !options.multipleMemories && module.memoryCount > 1 { throw .invalid("multiple memories") }
         try ModuleValidator(module: module, context: context).validate()
         var functions: [CompiledFunction] = []
         functions.reserveCapacity(module.codes.count)
@@ -136,7 +162,12 @@ struct ModuleValidator {
 
     func validate() throws(ModuleError) {
         for (i, t) in module.types.enumerated() {
-            for v in t.parameters + t.results { try checkType(v, "type \(i)") }
+            for v in t.parameters + t.results {
+                // Without recursion groups a type can name only itself and earlier types.
+                if case .ref(let r) = v, case .concrete(let j) = r.heapType, j > i {
+                    throw invalid("unknown type \(j) in type \(i)")
+                }
+            }
         }
         for imp in module.imports {
             let what = "import \"\(imp.module)\".\"\(imp.name)\""
@@ -156,7 +187,7 @@ struct ModuleValidator {
             let what = "table \(module.importedTables.count + i)"
             try checkTableType(t.type, what)
             if let initExpr = t.initializer {
-                try checkConst(initExpr, type: .ref(t.type.elementType), globalLimit: module.globalCount, what)
+                try checkConst(initExpr, type: .ref(t.type.elementType), globalLimit: module.importedGlobals.count, what)
             } else if !t.type.elementType.isNullable {
                 throw invalid("type mismatch: table of non-nullable references needs an initializer in \(what)")
             }
@@ -167,9 +198,9 @@ struct ModuleValidator {
             try checkType(g.type.valueType, "global \(index)")
             try checkConst(g.initializer, type: g.type.valueType, globalLimit: index, "global \(index)")
         }
-        var names = Set<String>()
+        var names = Set<[UInt8]>()
         for e in module.exports {
-            guard names.insert(e.name).inserted else { throw invalid("duplicate export name \"\(e.name)\"") }
+            guard names.insert(Array(e.name.utf8)).inserted else { throw invalid("duplicate export name \"\(e.name)\"") }
             switch e.descriptor {
             case .function(let f): guard Int(f) < module.functionCount else { throw invalid("unknown function \(f) in export \"\(e.name)\"") }
             case .table(let t): guard Int(t) < module.tableCount else { throw invalid("unknown table \(t) in export \"\(e.name)\"") }

@@ -103,6 +103,11 @@ enum Op: UInt16, CaseIterable {
     case brIfI32LtS, brIfI32LtU, brIfI32GeS, brIfI32GeU, brIfI32Eq, brIfI32Ne  // a b target
     case brIfNotI32LtS, brIfNotI32LtU, brIfNotI32GeS, brIfNotI32GeU, brIfNotI32Eq, brIfNotI32Ne // a b target
 
+    // MARK: multi-memory
+    /// A memory instruction on a memory other than 0: `baseOp mem` then the base op's operands
+    /// (`memory.copy` adds the source memory as a last word). Executed off the fast path.
+    case memIndexed
+
     // MARK: debugging
     case breakpoint         // (replaces an opcode word; the original is kept aside)
 }

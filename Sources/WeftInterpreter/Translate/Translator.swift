@@ -144,7 +144,12 @@ struct Translator: AnyInstructionVisitor {
 
     // MARK: - Emission
 
-    var reachable: Bool { !(controls.last?.unreachable ?? true) }
+    /// Whether code is being emitted: false after an unconditional branch and in blocks that
+    /// start in such dead code. (Validation's polymorphic stack is only ``Control/unreachable``.)
+    var reachable: Bool {
+        guard let c = controls.last else { return false }
+        return !(c.unreachable || c.deadOnEntry)
+    }
 
     /// Starts an instruction; returns the index of its opcode word.
     @discardableResult
@@ -296,7 +301,6 @@ struct Translator: AnyInstructionVisitor {
         let height = stack.count
         for p in params { push(p) }
         var c = Control(kind: kind, startTypes: params, endTypes: results, height: height)
-        c.unreachable = dead
         c.deadOnEntry = dead
         c.loopStart = code.count
         c.initLogCount = initLog.count
@@ -419,7 +423,7 @@ struct Translator: AnyInstructionVisitor {
             if let (i, w) = c.elseBranch { patchTarget(instruction: i, word: w, to: code.count) }
             controls[controls.count - 1].elseBranch = nil
             controls[controls.count - 1].kind = .else
-            controls[controls.count - 1].unreachable = c.deadOnEntry
+            controls[controls.count - 1].unreachable = false
             // The else arm starts from the block parameters, already in their slots.
             stack.removeSubrange(c.height...)
             for t in c.startTypes { push(t) }
@@ -541,12 +545,12 @@ struct Translator: AnyInstructionVisitor {
         case .memorySize(let mem):
             try requireMemory(mem)
             let d = pushResult(.i32)
-            if reachable { emitOp(.memorySize); emitDestination(d) }
+            if reachable { emitMemoryOp(.memorySize, mem); emitDestination(d) }
         case .memoryGrow(let mem):
             try requireMemory(mem)
             let a = try pop(.i32)
             let d = pushResult(.i32)
-            if reachable { emitOp(.memoryGrow); emitDestination(d); emitSlot(a.slot) }
+            if reachable { emitMemoryOp(.memoryGrow, mem); emitDestination(d); emitSlot(a.slot) }
         case .i32Const(let v):
             pushConst(UInt64(UInt32(bitPattern: v)), .i32)
         case .i64Const(let v):
@@ -568,13 +572,11 @@ struct Translator: AnyInstructionVisitor {
             let d = pushResult(.ref(ReferenceType(isNullable: false, heapType: .concrete(typeIndex: ti))))
             if reachable { emitOp(.refFunc); emitDestination(d); emitWord(index) }
         case .refAsNonNull:
+            let position = stack.count - 1
+            let location = stack.last?.location ?? .stack
             let r = try popRef()
-            push(r.type.map { $0.nonNullable })
-            if reachable {
-                materializeTop(1)
-                emitOp(.refAsNonNull)
-                emitSlot(stackSlot(stack.count - 1))
-            }
+            push(r.type.map { $0.nonNullable }, stack.count == position ? location : .stack)
+            if reachable { emitOp(.refAsNonNull); emitSlot(r.slot) }
         case .brOnNull(let depth):
             let position = stack.count - 1
             let location = stack.last?.location ?? .stack
@@ -617,6 +619,8 @@ struct Translator: AnyInstructionVisitor {
                 patchTarget(instruction: start, word: skip, to: code.count)
             }
             stack.removeLast()
+            // On fall-through the values below take the label's types.
+            try retype(Array(l.labelTypes.dropLast()))
         case .i32Eqz:
             try unary(.i32Eqz, .i32, .i32)
         case .i64Eqz:
@@ -637,7 +641,7 @@ struct Translator: AnyInstructionVisitor {
             guard module.dataCount != nil else { throw fail("data count section required") }
             guard Int(dataIndex) < module.data.count else { throw fail("unknown data segment \(dataIndex)") }
             let n = try pop(.i32), s = try pop(.i32), d = try pop(.i32)
-            if reachable { emitOp(.memoryInit); emitWord(dataIndex); emitSlot(d.slot); emitSlot(s.slot); emitSlot(n.slot) }
+            if reachable { emitMemoryOp(.memoryInit, mem); emitWord(dataIndex); emitSlot(d.slot); emitSlot(s.slot); emitSlot(n.slot) }
         case .dataDrop(let dataIndex):
             guard module.dataCount != nil else { throw fail("data count section required") }
             guard Int(dataIndex) < module.data.count else { throw fail("unknown data segment \(dataIndex)") }
@@ -646,11 +650,18 @@ struct Translator: AnyInstructionVisitor {
             try requireMemory(dst)
             try requireMemory(src)
             let n = try pop(.i32), s = try pop(.i32), d = try pop(.i32)
-            if reachable { emitOp(.memoryCopy); emitSlot(d.slot); emitSlot(s.slot); emitSlot(n.slot) }
+            if reachable {
+                if dst == 0 && src == 0 {
+                    emitOp(.memoryCopy); emitSlot(d.slot); emitSlot(s.slot); emitSlot(n.slot)
+                } else {
+                    emitOp(.memIndexed); emitWord(UInt32(Op.memoryCopy.rawValue)); emitWord(dst)
+                    emitSlot(d.slot); emitSlot(s.slot); emitSlot(n.slot); emitWord(src)
+                }
+            }
         case .memoryFill(let mem):
             try requireMemory(mem)
             let n = try pop(.i32), v = try pop(.i32), d = try pop(.i32)
-            if reachable { emitOp(.memoryFill); emitSlot(d.slot); emitSlot(v.slot); emitSlot(n.slot) }
+            if reachable { emitMemoryOp(.memoryFill, mem); emitSlot(d.slot); emitSlot(v.slot); emitSlot(n.slot) }
         case .tableInit(let elemIndex, let table):
             guard let tt = module.tableType(table) else { throw fail("unknown table \(table)") }
             guard Int(elemIndex) < module.elements.count else { throw fail("unknown elem segment \(elemIndex)") }
@@ -949,6 +960,9 @@ struct Translator: AnyInstructionVisitor {
 
     func checkMemarg(_ m: MemArg, natural: Int, atomic: Bool) throws(TranslationError) {
         try requireMemory(m.memory)
+        if atomic && m.memory != 0 {
+            throw TranslationError(unsupported: "multi-memory", detail: "atomic access to memory \(m.memory)")
+        }
         if atomic {
             guard m.align == natural else { throw fail("invalid alignment: atomic accesses must be naturally aligned") }
         } else {
@@ -987,7 +1001,7 @@ struct Translator: AnyInstructionVisitor {
         let a = try pop(.i32)
         let d = pushResult(t)
         if reachable {
-            emitOp(op); emitDestination(d); emitSlot(a.slot); emitWord(UInt32(m.offset))
+            emitMemoryOp(op, m.memory); emitDestination(d); emitSlot(a.slot); emitWord(UInt32(m.offset))
             sealDestination()
         }
     }
@@ -1016,7 +1030,18 @@ struct Translator: AnyInstructionVisitor {
         try checkMemarg(m, natural: natural, atomic: atomic)
         let v = try pop(t)
         let a = try pop(.i32)
-        if reachable { emitOp(op); emitSlot(a.slot); emitSlot(v.slot); emitWord(UInt32(m.offset)) }
+        if reachable { emitMemoryOp(op, m.memory); emitSlot(a.slot); emitSlot(v.slot); emitWord(UInt32(m.offset)) }
+    }
+
+    /// Starts a memory instruction on memory `mem`: its own opcode for memory 0, else ``Op/memIndexed``.
+    mutating func emitMemoryOp(_ op: Op, _ mem: UInt32) {
+        if mem == 0 {
+            emitOp(op)
+        } else {
+            emitOp(.memIndexed)
+            emitWord(UInt32(op.rawValue))
+            emitWord(mem)
+        }
     }
 
     mutating func rmw(_ op: Op, _ m: MemArg, _ t: ValueType, _ natural: Int) throws(TranslationError) {
