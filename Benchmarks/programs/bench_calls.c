@@ -3,9 +3,9 @@
 #include "weft_rt.h"
 
 #define FIB_N 32
-#define INDIRECT_ITERS 8000000
+#define INDIRECT_ITERS 10000000
 #define TREE_DEPTH 18
-#define TREE_WALKS 20
+#define TREE_WALKS 40
 
 __attribute__((noinline)) static uint32_t fib(uint32_t n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
 

@@ -2,10 +2,10 @@
  * simulation (the classic 5 bodies). Prints checksums only. */
 #include "weft_rt.h"
 
-#define MANDEL_W 640
-#define MANDEL_H 480
-#define MANDEL_ITERS 200
-#define NBODY_STEPS 300000
+#define MANDEL_W 1024
+#define MANDEL_H 768
+#define MANDEL_ITERS 256
+#define NBODY_STEPS 1000000
 
 static uint32_t mandelbrot(void) {
     uint32_t total = 0, h = 2166136261u;

@@ -3,8 +3,8 @@
 #include "weft_rt.h"
 
 #define SIEVE_N 2000000
-#define SIEVE_ROUNDS 10
-#define HASH_ITERS 8000000
+#define SIEVE_ROUNDS 20
+#define HASH_ITERS 20000000
 
 static unsigned char composite[SIEVE_N + 1];
 

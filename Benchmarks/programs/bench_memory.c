@@ -2,10 +2,10 @@
  * large memcpy/memmove calls, and allocator churn. Prints checksums only. */
 #include "weft_rt.h"
 
-#define SORT_N (1 << 19)
-#define COPY_ROUNDS 40
-#define SMALL_COPIES 500000
-#define CHURN_OPS 200000
+#define SORT_N (1 << 20)
+#define COPY_ROUNDS 100
+#define SMALL_COPIES 2000000
+#define CHURN_OPS 1000000
 
 static uint32_t rng_state = 88172645u;
 static inline uint32_t rng(void) {

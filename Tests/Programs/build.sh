@@ -33,6 +33,9 @@ cflags=(
     -ffreestanding -nostdlib
     -matomics -mbulk-memory
     -g -Wall -Wextra -Werror
+    # DWARF paths relative to the repository root (./Tests/Programs/...), so the
+    # output does not depend on where the checkout lives or on the caller's cwd.
+    "-fdebug-prefix-map=$root=."
     -I "$rt"
 )
 runtime_sources=("$rt/start.c" "$rt/rt_core.c" "$rt/rt_thread.c")
@@ -63,14 +66,17 @@ bench_opt=-O2
 bench_mem=$((64 * 1024 * 1024))
 
 if [[ $# -gt 0 ]]; then
-    sources=("$@")
+    sources=()
+    for src in "$@"; do
+        sources+=("$(cd "$(dirname "$src")" && pwd)/$(basename "$src")")
+    done
 else
     sources=("$here"/*.c "$root"/Benchmarks/programs/*.c)
 fi
 
+cd "$root" # compilation directory recorded in DWARF (mapped to ".")
 echo "building with $CLANG"
 for src in "${sources[@]}"; do
-    src="$(cd "$(dirname "$src")" && pwd)/$(basename "$src")"
     case "$src" in
         "$root"/Benchmarks/programs/*) build_one "$src" "$bench_opt" "$bench_mem" ;;
         *) build_one "$src" "$test_opt" "$test_mem" ;;

@@ -158,10 +158,20 @@ static void out_field(rt_out *o, const char *prefix, const char *body, size_t bo
     }
 }
 
-/* Fixed-point formatting of a double with `prec` decimals. Rounds half up on
- * the scaled value; good enough for test output (and deterministic). */
+/*
+ * Fixed-point formatting of a double with `prec` decimals, exact and
+ * correctly rounded (ties to even, like glibc's printf in the default
+ * rounding mode). The double m * 2^e is split into a big integer part and a
+ * binary fraction, both held in 32-bit limbs: integer digits come from
+ * repeated division by 10, fraction digits from repeated multiplication by 10.
+ * NaN prints as "nan" whatever its sign bit (the sign of a NaN produced by
+ * wasm arithmetic is nondeterministic).
+ */
+#define FMT_MAX_PREC 40
+#define INT_LIMBS 33  /* 2^1024 needs 32 limbs, plus headroom */
+#define FRAC_LIMBS 34 /* 2^-1074 needs 1074 fraction bits */
+
 static void fmt_double(rt_out *o, double v, int prec, int width, int left, int zero) {
-    char tmp[96];
     const char *sign = "";
     if (v != v) {
         out_field(o, "", "nan", 3, width, left, 0);
@@ -175,42 +185,138 @@ static void fmt_double(rt_out *o, double v, int prec, int width, int left, int z
         out_field(o, sign, "inf", 3, width, left, 0);
         return;
     }
-    if (prec > 17)
-        prec = 17;
-    uint64_t scale = 1;
-    for (int i = 0; i < prec; i++)
-        scale *= 10;
-    char *end = tmp + sizeof tmp;
-    char *p = end;
-    double scaled = v * (double)scale + 0.5;
-    if (scaled < 18446744073709551615.0) {
-        uint64_t u = (uint64_t)scaled;
-        uint64_t ip = u / scale, fp = u % scale;
-        if (prec > 0) {
-            for (int i = 0; i < prec; i++) {
-                *--p = (char)('0' + fp % 10);
-                fp /= 10;
-            }
-            *--p = '.';
-        }
-        p = fmt_u64(p, ip, 10, 0);
+    if (prec > FMT_MAX_PREC)
+        prec = FMT_MAX_PREC;
+
+    uint64_t bits = __builtin_bit_cast(uint64_t, v);
+    int bexp = (int)((bits >> 52) & 0x7ff);
+    uint64_t m = bits & ((1ull << 52) - 1);
+    int e;
+    if (bexp == 0) {
+        e = -1074;
     } else {
-        /* Huge value: integer digits only approximately, zero fraction. */
-        int zeros = 0;
-        while (v >= 1e18) {
-            v /= 10.0;
-            zeros++;
-        }
-        if (prec > 0) {
-            for (int i = 0; i < prec; i++)
-                *--p = '0';
-            *--p = '.';
-        }
-        for (int i = 0; i < zeros; i++)
-            *--p = '0';
-        p = fmt_u64(p, (uint64_t)v, 10, 0);
+        m |= 1ull << 52;
+        e = bexp - 1075;
     }
-    out_field(o, sign, p, (size_t)(end - p), width, left, zero);
+
+    /* integer part: ip[0] least significant */
+    uint32_t ip[INT_LIMBS];
+    /* fraction: fr[0] most significant, value = sum fr[i] * 2^(-32(i+1)) */
+    uint32_t fr[FRAC_LIMBS];
+    memset(ip, 0, sizeof ip);
+    memset(fr, 0, sizeof fr);
+    int ilen = 0, flen = 0;
+    if (e >= 0) {
+        /* integer m << e */
+        int word = e / 32, shift = e % 32;
+        uint64_t lo = m << shift; /* m < 2^53, shift < 32: fits in 85 bits */
+        uint32_t hi = shift ? (uint32_t)(m >> (64 - shift)) : 0;
+        ip[word] = (uint32_t)lo;
+        ip[word + 1] = (uint32_t)(lo >> 32);
+        ip[word + 2] = hi;
+        ilen = word + 3;
+    } else {
+        int s = -e; /* number of fraction bits */
+        uint64_t ipart = s < 64 ? m >> s : 0;
+        uint64_t fbits = s < 64 ? m & ((1ull << s) - 1) : m;
+        ip[0] = (uint32_t)ipart;
+        ip[1] = (uint32_t)(ipart >> 32);
+        ilen = 2;
+        /* place fbits so that its lowest bit has weight 2^-s */
+        flen = (s + 31) / 32;
+        int pad = flen * 32 - s; /* shift left by pad within flen limbs */
+        /* bit k of fbits (weight 2^(k-s)) goes to bit k+pad of the
+         * flen-limb number whose top limb is fr[0] */
+        for (int k = 0; k < 64; k++) {
+            if (!((fbits >> k) & 1))
+                continue;
+            int pos = k + pad;
+            fr[flen - 1 - pos / 32] |= 1u << (pos % 32);
+        }
+    }
+    while (ilen > 0 && ip[ilen - 1] == 0)
+        ilen--;
+
+    /* fraction digits, plus the exact remainder for rounding */
+    char fdig[FMT_MAX_PREC];
+    for (int d = 0; d < prec; d++) {
+        uint64_t carry = 0;
+        for (int i = flen - 1; i >= 0; i--) {
+            uint64_t t = (uint64_t)fr[i] * 10 + carry;
+            fr[i] = (uint32_t)t;
+            carry = t >> 32;
+        }
+        fdig[d] = (char)('0' + carry);
+    }
+    /* compare the remainder with 1/2 */
+    int cmp_half = 0; /* -1 below, 0 equal, 1 above */
+    if (flen > 0) {
+        if (fr[0] > 0x80000000u) {
+            cmp_half = 1;
+        } else if (fr[0] < 0x80000000u) {
+            cmp_half = -1;
+        } else {
+            for (int i = 1; i < flen; i++)
+                if (fr[i]) {
+                    cmp_half = 1;
+                    break;
+                }
+        }
+    } else {
+        cmp_half = -1;
+    }
+
+    /* integer digits, least significant first */
+    char idig[320];
+    int nint = 0;
+    while (ilen > 0) {
+        uint64_t rem = 0;
+        for (int i = ilen - 1; i >= 0; i--) {
+            uint64_t cur = (rem << 32) | ip[i];
+            ip[i] = (uint32_t)(cur / 10);
+            rem = cur % 10;
+        }
+        idig[nint++] = (char)('0' + rem);
+        while (ilen > 0 && ip[ilen - 1] == 0)
+            ilen--;
+    }
+    if (nint == 0)
+        idig[nint++] = '0';
+
+    /* round: up if above half, or exactly half and the last digit is odd */
+    int last = prec > 0 ? fdig[prec - 1] - '0' : idig[0] - '0';
+    if (cmp_half > 0 || (cmp_half == 0 && (last & 1))) {
+        int carry = 1;
+        for (int d = prec - 1; d >= 0 && carry; d--) {
+            if (fdig[d] == '9') {
+                fdig[d] = '0';
+            } else {
+                fdig[d]++;
+                carry = 0;
+            }
+        }
+        for (int d = 0; d < nint && carry; d++) {
+            if (idig[d] == '9') {
+                idig[d] = '0';
+            } else {
+                idig[d]++;
+                carry = 0;
+            }
+        }
+        if (carry)
+            idig[nint++] = '1';
+    }
+
+    char body[320 + 1 + FMT_MAX_PREC];
+    size_t n = 0;
+    for (int d = nint - 1; d >= 0; d--)
+        body[n++] = idig[d];
+    if (prec > 0) {
+        body[n++] = '.';
+        for (int d = 0; d < prec; d++)
+            body[n++] = fdig[d];
+    }
+    out_field(o, sign, body, n, width, left, zero);
 }
 
 static void rt_vformat(rt_out *o, const char *fmt, va_list ap) {
