@@ -3,6 +3,7 @@
 #
 #   Tests/Programs/*.c       -> Tests/Programs/*.wasm      (-O1 -g, 16 MiB max memory)
 #   Benchmarks/programs/*.c  -> Benchmarks/programs/*.wasm (-O2 -g, 64 MiB max memory)
+#   traces/*.c               -> traces/*.wasm              (-O1 -g, 16 MiB max memory)
 #
 # Each program is compiled together with the freestanding runtime in
 # Tests/Programs/runtime/ (there is no libc). Only needed to regenerate the
@@ -71,7 +72,7 @@ if [[ $# -gt 0 ]]; then
         sources+=("$(cd "$(dirname "$src")" && pwd)/$(basename "$src")")
     done
 else
-    sources=("$here"/*.c "$root"/Benchmarks/programs/*.c)
+    sources=("$here"/*.c "$root"/Benchmarks/programs/*.c "$root"/traces/*.c)
 fi
 
 cd "$root" # compilation directory recorded in DWARF (mapped to ".")
