@@ -18,7 +18,7 @@ extension Module {
             do {
                 bytes = try wat2wasm(text, features: parsingFeatures, options: EncodeOptions(nameSection: true))
             } catch {
-                throw LoadError.badText(path, "\(error)")
+                throw LoadError.badText(Self.cleanMessage("\(error)"))
             }
         }
         return (try decode(bytes), bytes)
@@ -28,13 +28,13 @@ extension Module {
 public enum LoadError: Error, CustomStringConvertible {
     case cannotRead(String)
     case notAModule(String)
-    case badText(String, String)
+    case badText(String)
 
     public var description: String {
         switch self {
         case .cannotRead(let p): return "cannot read \(p)"
         case .notAModule(let p): return "\(p) is neither a WebAssembly binary nor UTF-8 text"
-        case .badText(let p, let m): return "\(p): cannot assemble text module: \(m)"
+        case .badText(let m): return "cannot assemble text module: \(m)"
         }
     }
 }

@@ -182,7 +182,7 @@ extension Module {
         } catch let error as ModuleError {
             throw error
         } catch let error as WasmParserError {
-            throw .malformed("\(error) (in \(sectionName))")
+            throw .malformed("\(Self.cleanMessage("\(error)")) (in \(sectionName))")
         } catch {
             throw .malformed("\(error)")
         }
@@ -195,6 +195,30 @@ extension Module {
         try module.checkSupportedFeatures()
         module.readNames()
         return module
+    }
+
+    /// Turns WasmKit's error descriptions into plain text: unwraps `Message(text: "…")`,
+    /// renders `Location(line: L, column: C)` as `line L, column C`, and spells out camel-case
+    /// error names such as `integerRepresentationTooLong`.
+    public static func cleanMessage(_ text: String) -> String {
+        var s = text
+        if let r = s.range(of: "\"Message(text: \""), let end = s.range(of: "\")\"", range: r.upperBound..<s.endIndex) {
+            s = String(s[..<r.lowerBound]) + String(s[r.upperBound..<end.lowerBound]) + String(s[end.upperBound...])
+        }
+        if let r = s.range(of: "Message(text: \""), let end = s.range(of: "\")", range: r.upperBound..<s.endIndex) {
+            s = String(s[..<r.lowerBound]) + String(s[r.upperBound..<end.lowerBound]) + String(s[end.upperBound...])
+        }
+        while let r = s.range(of: "Location(line: ") {
+            guard let end = s.range(of: ")", range: r.upperBound..<s.endIndex) else { break }
+            let inner = s[r.upperBound..<end.lowerBound].replacingOccurrences(of: "column: ", with: "column ")
+            s = String(s[..<r.lowerBound]) + "line " + inner + String(s[end.upperBound...])
+        }
+        if !s.contains(" "), s.first?.isLowercase == true {
+            s = s.reduce(into: "") { out, c in
+                if c.isUppercase { out += " " + c.lowercased() } else { out.append(c) }
+            }
+        }
+        return s
     }
 
     private static func payloadStart(bytes: [UInt8], sectionStart: Int) -> Int {

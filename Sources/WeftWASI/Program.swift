@@ -75,10 +75,14 @@ public final class Program {
         try store.instantiate(compiled, thread: thread) { self.resolve(module: $0, name: $1) }
     }
 
+    /// Called with the main thread before it starts (e.g. to attach a probe).
+    public var prepareThread: ((ExecutionThread) -> Void)?
+
     /// Runs `_start` on a single thread to the end.
     public func run() throws -> ProgramOutcome {
         defer { wasi.close() }
         let thread = ExecutionThread(store: store)
+        prepareThread?(thread)
         let instance: Instance
         do {
             instance = try instantiate(thread: thread)

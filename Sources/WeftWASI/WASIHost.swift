@@ -97,6 +97,8 @@ public final class WASIHost {
         try? bridge.close()
     }
 
+    deinit { close() }
+
     /// The exit code carried by a `proc_exit` error, if `error` is one.
     public static func exitCode(of error: any Error) -> UInt32? {
         (error as? WASIExitCode)?.code

@@ -13,6 +13,25 @@ struct Weft: ParsableCommand {
         version: WeftVersion.string,
         subcommands: [Run.self, Wast.self]
     )
+
+    /// Like ArgumentParser's `main()`, but a usage error is one line on stderr.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if let exit = error as? ExitCode {
+                Foundation.exit(exit.rawValue)
+            }
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            report("\(message(for: error)) (see 'weft --help')")
+            Foundation.exit(code.rawValue)
+        }
+    }
 }
 
 enum WeftVersion {
@@ -34,6 +53,9 @@ struct Run: ParsableCommand {
 
     @Option(name: .customLong("dir"), help: ArgumentHelp("Preopen a host directory, optionally under another guest path.", valueName: "HOST[::GUEST]"))
     var directories: [String] = []
+
+    @Flag(help: .hidden)
+    var profileOps = false
 
     @Argument(help: "The module (.wasm or .wat).")
     var module: String
@@ -58,6 +80,23 @@ struct Run: ParsableCommand {
         } catch {
             report("\(module): \(error)")
             throw ExitCode(ExitStatus.badModule)
+        }
+        var profiled: ExecutionThread?
+        if profileOps {
+            program.prepareThread = { thread in
+                thread.startOpcodeProfile()
+                profiled = thread
+            }
+        }
+        defer {
+            if let thread = profiled {
+                let profile = thread.opcodeProfile()
+                let total = profile.reduce(0) { $0 + $1.count }
+                report("executed \(total) internal instructions")
+                for (name, count) in profile.prefix(40) {
+                    report(String(format: "%-16@ %12d %5.1f%%", name as NSString, count, 100 * Double(count) / Double(max(total, 1))))
+                }
+            }
         }
         let outcome: ProgramOutcome
         do {

@@ -41,6 +41,8 @@ public final class ExecutionThread {
     public var probe: (any ExecutionProbe)?
     /// Decides what `memory.atomic.wait` / `notify` do; nil gives the single-thread behaviour.
     public var synchronization: (any SynchronizationHandler)?
+    /// When set (and a probe is attached), the loop counts executed instructions per opcode here.
+    var opcodeCounts: UnsafeMutablePointer<Int>?
     /// A number the embedder assigns (the wasi-threads thread id).
     public var id: Int32 = 0
 
@@ -214,3 +216,35 @@ protocol ExecutionMode { static var probed: Bool { get } }
 enum Unprobed: ExecutionMode { @usableFromInline static var probed: Bool { false } }
 @usableFromInline
 enum Probed: ExecutionMode { @usableFromInline static var probed: Bool { true } }
+
+// MARK: - Opcode profile (a developer aid: `weft run --profile-ops`)
+
+/// A probe that observes nothing; attaching it selects the instrumented loop, which also counts opcodes.
+final class NullProbe: ExecutionProbe {
+    func memoryAccess(thread: ExecutionThread, address: UInt64, size: Int, isWrite: Bool, isAtomic: Bool) {}
+    func bulkAccess(thread: ExecutionThread, address: UInt64, size: UInt64, isWrite: Bool) {}
+    func call(thread: ExecutionThread, function: FunctionRef) {}
+    func `return`(thread: ExecutionThread) {}
+    func synchronization(thread: ExecutionThread, kind: SyncKind, address: UInt64) {}
+}
+
+extension ExecutionThread {
+    /// Starts counting executed internal instructions per opcode.
+    public func startOpcodeProfile() {
+        if opcodeCounts == nil {
+            let counts = UnsafeMutablePointer<Int>.allocate(capacity: 1 << 16)
+            counts.initialize(repeating: 0, count: 1 << 16)
+            opcodeCounts = counts
+        }
+        if probe == nil { probe = NullProbe() }
+    }
+
+    /// Executed instruction counts by opcode name, most frequent first.
+    public func opcodeProfile() -> [(name: String, count: Int)] {
+        guard let counts = opcodeCounts else { return [] }
+        return Op.allCases.compactMap { op in
+            let n = counts[Int(op.rawValue)]
+            return n > 0 ? ("\(op)", n) : nil
+        }.sorted { $0.count > $1.count }
+    }
+}

@@ -83,6 +83,7 @@ extension ExecutionThread {
         var finished = false
 
         loop: while true {
+            if M.probed, let counts = opcodeCounts { counts[Int(pc.pointee & 0xFFFF)] += 1 }
             switch Op.decode(pc.pointee) {
             case .unreachable:
                 trap = .unreachable
@@ -780,9 +781,17 @@ extension ExecutionThread {
                 fp[Int(pc[1])] = UInt64(i32(fp, pc[2]) &+ pc[3])
                 pc += 4
             case .brIfI32Eqz:
-                if i32(fp, pc[1]) == 0 { pc = pc.advanced(by: Int(Int32(bitPattern: pc[2]))) } else { pc += 3 }
-            case .brIfI32LtS, .brIfI32LtU, .brIfI32GeS, .brIfI32GeU, .brIfI32Eq, .brIfI32Ne,
-                .brIfNotI32LtS, .brIfNotI32LtU, .brIfNotI32GeS, .brIfNotI32GeU, .brIfNotI32Eq, .brIfNotI32Ne:
+                if i32(fp, pc[1]) == 0 {
+                    let off = Int32(bitPattern: pc[2])
+                    pc = pc.advanced(by: Int(off))
+                    if off < 0 {
+                        budget &-= 1
+                        if budget <= 0 { yielded = true; break loop }
+                    }
+                } else {
+                    pc += 3
+                }
+            case .brIfI32LtS, .brIfI32LtU, .brIfI32GeS, .brIfI32GeU, .brIfI32Eq, .brIfI32Ne:
                 let x = i32(fp, pc[1]), y = i32(fp, pc[2])
                 let c: Bool
                 switch Op.decode(pc.pointee) {
@@ -791,15 +800,18 @@ extension ExecutionThread {
                 case .brIfI32GeS: c = Int32(bitPattern: x) >= Int32(bitPattern: y)
                 case .brIfI32GeU: c = x >= y
                 case .brIfI32Eq: c = x == y
-                case .brIfI32Ne: c = x != y
-                case .brIfNotI32LtS: c = !(Int32(bitPattern: x) < Int32(bitPattern: y))
-                case .brIfNotI32LtU: c = !(x < y)
-                case .brIfNotI32GeS: c = !(Int32(bitPattern: x) >= Int32(bitPattern: y))
-                case .brIfNotI32GeU: c = !(x >= y)
-                case .brIfNotI32Eq: c = x != y
-                default: c = x == y
+                default: c = x != y
                 }
-                if c { pc = pc.advanced(by: Int(Int32(bitPattern: pc[3]))) } else { pc += 4 }
+                if c {
+                    let off = Int32(bitPattern: pc[3])
+                    pc = pc.advanced(by: Int(off))
+                    if off < 0 {
+                        budget &-= 1
+                        if budget <= 0 { yielded = true; break loop }
+                    }
+                } else {
+                    pc += 4
+                }
             case .memIndexed:
                 self.pc = pc; self.fn = fn
                 let (advance, kind) = indexedMemoryOp(pc, fp, inst)

@@ -118,7 +118,7 @@ public final class CompiledModule {
                 switch error.kind {
                 case .unsupported(let feature): throw .unsupported(feature: feature, detail: error.message)
                 case .malformed:
-                    throw .malformed("\(error.description) (\(module.functionName(error.functionIndex ?? 0)))")
+                    throw .malformed("\(Module.cleanMessage(error.description)) (\(module.functionName(error.functionIndex ?? 0)))")
                 case .invalid:
                     let name = error.functionIndex.map { " (\(module.functionName($0)))" } ?? ""
                     throw .invalid("\(error.description)\(name)")

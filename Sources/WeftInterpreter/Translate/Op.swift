@@ -8,7 +8,7 @@
 /// translator (`Translator`) and the disassembler (`Disassembler`) share these layouts through
 /// `Op.operandKinds`.
 @usableFromInline
-enum Op: UInt16, CaseIterable {
+enum Op: UInt16, CaseIterable, Sendable {
     // MARK: control
     case unreachable        // —
     case br                 // target
@@ -101,7 +101,7 @@ enum Op: UInt16, CaseIterable {
     case i32AddImm          // d a imm
     case brIfI32Eqz         // a target  (branch when a == 0)
     case brIfI32LtS, brIfI32LtU, brIfI32GeS, brIfI32GeU, brIfI32Eq, brIfI32Ne  // a b target
-    case brIfNotI32LtS, brIfNotI32LtU, brIfNotI32GeS, brIfNotI32GeU, brIfNotI32Eq, brIfNotI32Ne // a b target
+    // (A fused branch whose target is behind it is a back edge and charges the yield budget.)
 
     // MARK: multi-memory
     /// A memory instruction on a memory other than 0: `baseOp mem` then the base op's operands

@@ -69,6 +69,8 @@ struct Translator: AnyInstructionVisitor {
 
     /// Where the last emitted instruction's destination operand is, if it wrote the stack top.
     var lastDestination: (wordIndex: Int, codeCount: Int)?
+    /// The last emitted i32 comparison, which a following `br_if` or `if` can fuse with.
+    var lastComparison: (start: Int, end: Int, op: Op, a: UInt32, b: UInt32, result: UInt32)?
 
     static let constTag: UInt32 = 0x8000_0000
     static let stackTag: UInt32 = 0x4000_0000
@@ -164,6 +166,7 @@ struct Translator: AnyInstructionVisitor {
         instructionStarts.append(Int32(start))
         code.append(UInt32(op.rawValue))
         lastDestination = nil
+        lastComparison = nil
         return start
     }
 
@@ -405,9 +408,16 @@ struct Translator: AnyInstructionVisitor {
                 try popValues(p)
                 stack = saved
                 materializeTop(p.count)
-                let start = emitOp(.brIfNot)
-                emitSlot(cond.slot)
-                elseBranch = (start, emitTargetPlaceholder())
+                if let fused = takeComparison(producing: cond.slot, negated: true) {
+                    let start = emitOp(fused.op)
+                    emitSlot(fused.a)
+                    if fused.op != .brIfI32Eqz && fused.op != .brIf { emitSlot(fused.b) }
+                    elseBranch = (start, emitTargetPlaceholder())
+                } else {
+                    let start = emitOp(.brIfNot)
+                    emitSlot(cond.slot)
+                    elseBranch = (start, emitTargetPlaceholder())
+                }
             }
             try pushControl(.if, p, r)
             controls[controls.count - 1].elseBranch = elseBranch
@@ -460,7 +470,13 @@ struct Translator: AnyInstructionVisitor {
             let l = try label(depth)
             let cond = try pop(.i32)
             try checkTop(l.labelTypes)
-            if reachable { emitConditionalBranch(depth: Int(depth), condition: cond.slot) }
+            if reachable {
+                if fusableTarget(depth: Int(depth)), let fused = takeComparison(producing: cond.slot, negated: false) {
+                    emitFusedBranch(fused, depth: Int(depth))
+                } else {
+                    emitConditionalBranch(depth: Int(depth), condition: cond.slot)
+                }
+            }
             try retype(l.labelTypes)
         case .brTable(let targets):
             let cond = try pop(.i32)
@@ -848,8 +864,9 @@ struct Translator: AnyInstructionVisitor {
         let a = try pop(input)
         let d = pushResult(output)
         if reachable {
-            emitOp(op); emitDestination(d); emitSlot(a.slot)
+            let start = emitOp(op); emitDestination(d); emitSlot(a.slot)
             sealDestination()
+            if op == .i32Eqz { lastComparison = (start, code.count, op, a.slot, 0, d) }
         }
     }
 
@@ -857,9 +874,86 @@ struct Translator: AnyInstructionVisitor {
         let b = try pop(input)
         let a = try pop(input)
         let d = pushResult(output)
-        if reachable {
-            emitOp(op); emitDestination(d); emitSlot(a.slot); emitSlot(b.slot)
+        guard reachable else { return }
+        // `x + c` and `x - c` with a constant c: one operand fewer to load.
+        if op == .i32Add || op == .i32Sub, let c = constantValue(b.slot) ?? (op == .i32Add ? constantValue(a.slot) : nil) {
+            let x = constantValue(b.slot) != nil ? a.slot : b.slot
+            let imm = op == .i32Add ? UInt32(truncatingIfNeeded: c) : 0 &- UInt32(truncatingIfNeeded: c)
+            emitOp(.i32AddImm); emitDestination(d); emitSlot(x); emitWord(imm)
             sealDestination()
+            return
+        }
+        let start = emitOp(op); emitDestination(d); emitSlot(a.slot); emitSlot(b.slot)
+        sealDestination()
+        if Self.fusableComparisons.contains(op) {
+            lastComparison = (start, code.count, op, a.slot, b.slot, d)
+        }
+    }
+
+    static let fusableComparisons: Set<Op> = [.i32Eqz, .i32Eq, .i32Ne, .i32LtS, .i32LtU, .i32GtS, .i32GtU, .i32LeS, .i32LeU, .i32GeS, .i32GeU]
+
+    /// The value of a constant-slot operand.
+    func constantValue(_ tagged: UInt32) -> UInt64? {
+        guard tagged & Self.constTag != 0 else { return nil }
+        return consts[Int(tagged & ~Self.constTag)]
+    }
+
+    /// If the condition in `slot` was produced by the instruction just emitted and that was an i32
+    /// comparison, removes it and returns the fused branch that tests the same condition
+    /// (`negated`: branch when the comparison is false).
+    mutating func takeComparison(producing slot: UInt32, negated: Bool) -> (op: Op, a: UInt32, b: UInt32)? {
+        guard let c = lastComparison, c.end == code.count, c.result == slot else { return nil }
+        let a = c.a, b = c.b
+        let fused: (Op, UInt32, UInt32)
+        switch (c.op, negated) {
+        case (.i32Eqz, false): fused = (.brIfI32Eqz, a, 0)
+        case (.i32Eqz, true): fused = (.brIf, a, 0)
+        case (.i32Eq, false), (.i32Ne, true): fused = (.brIfI32Eq, a, b)
+        case (.i32Ne, false), (.i32Eq, true): fused = (.brIfI32Ne, a, b)
+        case (.i32LtS, false), (.i32GeS, true): fused = (.brIfI32LtS, a, b)
+        case (.i32LtU, false), (.i32GeU, true): fused = (.brIfI32LtU, a, b)
+        case (.i32GeS, false), (.i32LtS, true): fused = (.brIfI32GeS, a, b)
+        case (.i32GeU, false), (.i32LtU, true): fused = (.brIfI32GeU, a, b)
+        case (.i32GtS, false), (.i32LeS, true): fused = (.brIfI32LtS, b, a)
+        case (.i32GtU, false), (.i32LeU, true): fused = (.brIfI32LtU, b, a)
+        case (.i32LeS, false), (.i32GtS, true): fused = (.brIfI32GeS, b, a)
+        case (.i32LeU, false), (.i32GtU, true): fused = (.brIfI32GeU, b, a)
+        default: return nil
+        }
+        if fused.0 == .brIf && !negated { return nil }
+        unemit(from: c.start)
+        return fused
+    }
+
+    /// Removes the instructions from code index `start` on (only ever the last one).
+    mutating func unemit(from start: Int) {
+        code.removeSubrange(start...)
+        slotOperands.removeAll { $0 >= start }
+        while let last = instructionStarts.last, Int(last) >= start { instructionStarts.removeLast() }
+        while let last = codeIndices.last, Int(last) >= start {
+            codeIndices.removeLast()
+            wasmOffsets.removeLast()
+        }
+        lastDestination = nil
+        lastComparison = nil
+    }
+
+    /// A fused compare-and-branch can jump straight to the label: no values to move.
+    func fusableTarget(depth: Int) -> Bool {
+        let l = controls[controls.count - 1 - depth]
+        return l.kind != .function && !branchNeedsCopies(to: l)
+    }
+
+    mutating func emitFusedBranch(_ f: (op: Op, a: UInt32, b: UInt32), depth: Int) {
+        let index = controls.count - 1 - depth
+        let start = emitOp(f.op)
+        emitSlot(f.a)
+        if f.op != .brIfI32Eqz { emitSlot(f.b) }
+        let w = emitTargetPlaceholder()
+        if controls[index].kind == .loop {
+            patchTarget(instruction: start, word: w, to: controls[index].loopStart)
+        } else {
+            controls[index].pendingBranches.append((start, w))
         }
     }
 
