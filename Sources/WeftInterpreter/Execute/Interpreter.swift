@@ -7,11 +7,19 @@ import Darwin
 @inline(__always) func i32(_ fp: UnsafeMutablePointer<UInt64>, _ slot: UInt32) -> UInt32 {
     UInt32(truncatingIfNeeded: fp[Int(slot)])
 }
+// Float bits are reinterpreted with unsafeBitCast: `bitPattern` is not always inlined, and a
+// call per floating-point instruction costs more than the instruction.
 @inline(__always) func f32(_ fp: UnsafeMutablePointer<UInt64>, _ slot: UInt32) -> Float {
-    Float(bitPattern: UInt32(truncatingIfNeeded: fp[Int(slot)]))
+    unsafeBitCast(UInt32(truncatingIfNeeded: fp[Int(slot)]), to: Float.self)
 }
 @inline(__always) func f64(_ fp: UnsafeMutablePointer<UInt64>, _ slot: UInt32) -> Double {
-    Double(bitPattern: fp[Int(slot)])
+    unsafeBitCast(fp[Int(slot)], to: Double.self)
+}
+extension Float {
+    @inline(__always) var bits: UInt32 { unsafeBitCast(self, to: UInt32.self) }
+}
+extension Double {
+    @inline(__always) var bits: UInt64 { unsafeBitCast(self, to: UInt64.self) }
 }
 @inline(__always) func wasmMin<F: BinaryFloatingPoint>(_ x: F, _ y: F) -> F {
     if x.isNaN || y.isNaN { return x + y }
@@ -812,6 +820,39 @@ extension ExecutionThread {
                 } else {
                     pc += 4
                 }
+            case .brIfI64Eqz, .brIfI64Nez:
+                let isZero = fp[Int(pc[1])] == 0
+                if isZero == (Op.decode(pc.pointee) == .brIfI64Eqz) {
+                    let off = Int32(bitPattern: pc[2])
+                    pc = pc.advanced(by: Int(off))
+                    if off < 0 {
+                        budget &-= 1
+                        if budget <= 0 { yielded = true; break loop }
+                    }
+                } else {
+                    pc += 3
+                }
+            case .brIfI64LtS, .brIfI64LtU, .brIfI64GeS, .brIfI64GeU, .brIfI64Eq, .brIfI64Ne:
+                let x = fp[Int(pc[1])], y = fp[Int(pc[2])]
+                let c: Bool
+                switch Op.decode(pc.pointee) {
+                case .brIfI64LtS: c = Int64(bitPattern: x) < Int64(bitPattern: y)
+                case .brIfI64LtU: c = x < y
+                case .brIfI64GeS: c = Int64(bitPattern: x) >= Int64(bitPattern: y)
+                case .brIfI64GeU: c = x >= y
+                case .brIfI64Eq: c = x == y
+                default: c = x != y
+                }
+                if c {
+                    let off = Int32(bitPattern: pc[3])
+                    pc = pc.advanced(by: Int(off))
+                    if off < 0 {
+                        budget &-= 1
+                        if budget <= 0 { yielded = true; break loop }
+                    }
+                } else {
+                    pc += 4
+                }
             case .memIndexed:
                 self.pc = pc; self.fn = fn
                 let (advance, kind) = indexedMemoryOp(pc, fp, inst)
@@ -1049,64 +1090,64 @@ extension ExecutionThread {
                 fp[Int(pc[1])] = fp[Int(pc[2])] ^ 0x8000_0000_0000_0000
                 pc += 3
             case .f32Ceil:
-                fp[Int(pc[1])] = UInt64(f32(fp, pc[2]).rounded(.up).bitPattern)
+                fp[Int(pc[1])] = UInt64(f32(fp, pc[2]).rounded(.up).bits)
                 pc += 3
             case .f32Floor:
-                fp[Int(pc[1])] = UInt64(f32(fp, pc[2]).rounded(.down).bitPattern)
+                fp[Int(pc[1])] = UInt64(f32(fp, pc[2]).rounded(.down).bits)
                 pc += 3
             case .f32Trunc:
-                fp[Int(pc[1])] = UInt64(f32(fp, pc[2]).rounded(.towardZero).bitPattern)
+                fp[Int(pc[1])] = UInt64(f32(fp, pc[2]).rounded(.towardZero).bits)
                 pc += 3
             case .f32Nearest:
-                fp[Int(pc[1])] = UInt64(f32(fp, pc[2]).rounded(.toNearestOrEven).bitPattern)
+                fp[Int(pc[1])] = UInt64(f32(fp, pc[2]).rounded(.toNearestOrEven).bits)
                 pc += 3
             case .f32Sqrt:
-                fp[Int(pc[1])] = UInt64(f32(fp, pc[2]).squareRoot().bitPattern)
+                fp[Int(pc[1])] = UInt64(f32(fp, pc[2]).squareRoot().bits)
                 pc += 3
             case .f64Ceil:
-                fp[Int(pc[1])] = f64(fp, pc[2]).rounded(.up).bitPattern
+                fp[Int(pc[1])] = f64(fp, pc[2]).rounded(.up).bits
                 pc += 3
             case .f64Floor:
-                fp[Int(pc[1])] = f64(fp, pc[2]).rounded(.down).bitPattern
+                fp[Int(pc[1])] = f64(fp, pc[2]).rounded(.down).bits
                 pc += 3
             case .f64Trunc:
-                fp[Int(pc[1])] = f64(fp, pc[2]).rounded(.towardZero).bitPattern
+                fp[Int(pc[1])] = f64(fp, pc[2]).rounded(.towardZero).bits
                 pc += 3
             case .f64Nearest:
-                fp[Int(pc[1])] = f64(fp, pc[2]).rounded(.toNearestOrEven).bitPattern
+                fp[Int(pc[1])] = f64(fp, pc[2]).rounded(.toNearestOrEven).bits
                 pc += 3
             case .f64Sqrt:
-                fp[Int(pc[1])] = f64(fp, pc[2]).squareRoot().bitPattern
+                fp[Int(pc[1])] = f64(fp, pc[2]).squareRoot().bits
                 pc += 3
             case .f32ConvertI32S:
-                fp[Int(pc[1])] = UInt64(Float(Int32(bitPattern: i32(fp, pc[2]))).bitPattern)
+                fp[Int(pc[1])] = UInt64(Float(Int32(bitPattern: i32(fp, pc[2]))).bits)
                 pc += 3
             case .f32ConvertI32U:
-                fp[Int(pc[1])] = UInt64(Float(i32(fp, pc[2])).bitPattern)
+                fp[Int(pc[1])] = UInt64(Float(i32(fp, pc[2])).bits)
                 pc += 3
             case .f32ConvertI64S:
-                fp[Int(pc[1])] = UInt64(Float(Int64(bitPattern: fp[Int(pc[2])])).bitPattern)
+                fp[Int(pc[1])] = UInt64(Float(Int64(bitPattern: fp[Int(pc[2])])).bits)
                 pc += 3
             case .f32ConvertI64U:
-                fp[Int(pc[1])] = UInt64(Float(fp[Int(pc[2])]).bitPattern)
+                fp[Int(pc[1])] = UInt64(Float(fp[Int(pc[2])]).bits)
                 pc += 3
             case .f32DemoteF64:
-                fp[Int(pc[1])] = UInt64(Float(f64(fp, pc[2])).bitPattern)
+                fp[Int(pc[1])] = UInt64(Float(f64(fp, pc[2])).bits)
                 pc += 3
             case .f64ConvertI32S:
-                fp[Int(pc[1])] = Double(Int32(bitPattern: i32(fp, pc[2]))).bitPattern
+                fp[Int(pc[1])] = Double(Int32(bitPattern: i32(fp, pc[2]))).bits
                 pc += 3
             case .f64ConvertI32U:
-                fp[Int(pc[1])] = Double(i32(fp, pc[2])).bitPattern
+                fp[Int(pc[1])] = Double(i32(fp, pc[2])).bits
                 pc += 3
             case .f64ConvertI64S:
-                fp[Int(pc[1])] = Double(Int64(bitPattern: fp[Int(pc[2])])).bitPattern
+                fp[Int(pc[1])] = Double(Int64(bitPattern: fp[Int(pc[2])])).bits
                 pc += 3
             case .f64ConvertI64U:
-                fp[Int(pc[1])] = Double(fp[Int(pc[2])]).bitPattern
+                fp[Int(pc[1])] = Double(fp[Int(pc[2])]).bits
                 pc += 3
             case .f64PromoteF32:
-                fp[Int(pc[1])] = Double(f32(fp, pc[2])).bitPattern
+                fp[Int(pc[1])] = Double(f32(fp, pc[2])).bits
                 pc += 3
             case .i32TruncSatF32S:
                 fp[Int(pc[1])] = UInt64(UInt32(bitPattern: truncSat(Double(f32(fp, pc[2])), Int32.self)))
@@ -1134,51 +1175,51 @@ extension ExecutionThread {
                 pc += 3
             case .f32Add:
                 let x = f32(fp, pc[2]), y = f32(fp, pc[3])
-                fp[Int(pc[1])] = UInt64((x + y).bitPattern)
+                fp[Int(pc[1])] = UInt64((x + y).bits)
                 pc += 4
             case .f64Add:
                 let x = f64(fp, pc[2]), y = f64(fp, pc[3])
-                fp[Int(pc[1])] = (x + y).bitPattern
+                fp[Int(pc[1])] = (x + y).bits
                 pc += 4
             case .f32Sub:
                 let x = f32(fp, pc[2]), y = f32(fp, pc[3])
-                fp[Int(pc[1])] = UInt64((x - y).bitPattern)
+                fp[Int(pc[1])] = UInt64((x - y).bits)
                 pc += 4
             case .f64Sub:
                 let x = f64(fp, pc[2]), y = f64(fp, pc[3])
-                fp[Int(pc[1])] = (x - y).bitPattern
+                fp[Int(pc[1])] = (x - y).bits
                 pc += 4
             case .f32Mul:
                 let x = f32(fp, pc[2]), y = f32(fp, pc[3])
-                fp[Int(pc[1])] = UInt64((x * y).bitPattern)
+                fp[Int(pc[1])] = UInt64((x * y).bits)
                 pc += 4
             case .f64Mul:
                 let x = f64(fp, pc[2]), y = f64(fp, pc[3])
-                fp[Int(pc[1])] = (x * y).bitPattern
+                fp[Int(pc[1])] = (x * y).bits
                 pc += 4
             case .f32Div:
                 let x = f32(fp, pc[2]), y = f32(fp, pc[3])
-                fp[Int(pc[1])] = UInt64((x / y).bitPattern)
+                fp[Int(pc[1])] = UInt64((x / y).bits)
                 pc += 4
             case .f64Div:
                 let x = f64(fp, pc[2]), y = f64(fp, pc[3])
-                fp[Int(pc[1])] = (x / y).bitPattern
+                fp[Int(pc[1])] = (x / y).bits
                 pc += 4
             case .f32Min:
                 let x = f32(fp, pc[2]), y = f32(fp, pc[3])
-                fp[Int(pc[1])] = UInt64((wasmMin(x, y)).bitPattern)
+                fp[Int(pc[1])] = UInt64((wasmMin(x, y)).bits)
                 pc += 4
             case .f64Min:
                 let x = f64(fp, pc[2]), y = f64(fp, pc[3])
-                fp[Int(pc[1])] = (wasmMin(x, y)).bitPattern
+                fp[Int(pc[1])] = (wasmMin(x, y)).bits
                 pc += 4
             case .f32Max:
                 let x = f32(fp, pc[2]), y = f32(fp, pc[3])
-                fp[Int(pc[1])] = UInt64((wasmMax(x, y)).bitPattern)
+                fp[Int(pc[1])] = UInt64((wasmMax(x, y)).bits)
                 pc += 4
             case .f64Max:
                 let x = f64(fp, pc[2]), y = f64(fp, pc[3])
-                fp[Int(pc[1])] = (wasmMax(x, y)).bitPattern
+                fp[Int(pc[1])] = (wasmMax(x, y)).bits
                 pc += 4
             case .f32Copysign:
                 fp[Int(pc[1])] = UInt64((i32(fp, pc[2]) & 0x7FFF_FFFF) | (i32(fp, pc[3]) & 0x8000_0000))

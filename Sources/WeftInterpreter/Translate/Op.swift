@@ -101,6 +101,8 @@ enum Op: UInt16, CaseIterable, Sendable {
     case i32AddImm          // d a imm
     case brIfI32Eqz         // a target  (branch when a == 0)
     case brIfI32LtS, brIfI32LtU, brIfI32GeS, brIfI32GeU, brIfI32Eq, brIfI32Ne  // a b target
+    case brIfI64Eqz, brIfI64Nez  // a target
+    case brIfI64LtS, brIfI64LtU, brIfI64GeS, brIfI64GeU, brIfI64Eq, brIfI64Ne  // a b target
     // (A fused branch whose target is behind it is a back edge and charges the yield budget.)
 
     // MARK: multi-memory

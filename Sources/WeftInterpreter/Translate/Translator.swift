@@ -411,7 +411,7 @@ struct Translator: AnyInstructionVisitor {
                 if let fused = takeComparison(producing: cond.slot, negated: true) {
                     let start = emitOp(fused.op)
                     emitSlot(fused.a)
-                    if fused.op != .brIfI32Eqz && fused.op != .brIf { emitSlot(fused.b) }
+                    if !Self.singleOperandBranches.contains(fused.op) { emitSlot(fused.b) }
                     elseBranch = (start, emitTargetPlaceholder())
                 } else {
                     let start = emitOp(.brIfNot)
@@ -866,7 +866,7 @@ struct Translator: AnyInstructionVisitor {
         if reachable {
             let start = emitOp(op); emitDestination(d); emitSlot(a.slot)
             sealDestination()
-            if op == .i32Eqz { lastComparison = (start, code.count, op, a.slot, 0, d) }
+            if op == .i32Eqz || op == .i64Eqz { lastComparison = (start, code.count, op, a.slot, 0, d) }
         }
     }
 
@@ -890,7 +890,12 @@ struct Translator: AnyInstructionVisitor {
         }
     }
 
-    static let fusableComparisons: Set<Op> = [.i32Eqz, .i32Eq, .i32Ne, .i32LtS, .i32LtU, .i32GtS, .i32GtU, .i32LeS, .i32LeU, .i32GeS, .i32GeU]
+    static let fusableComparisons: Set<Op> = [
+        .i32Eqz, .i32Eq, .i32Ne, .i32LtS, .i32LtU, .i32GtS, .i32GtU, .i32LeS, .i32LeU, .i32GeS, .i32GeU,
+        .i64Eqz, .i64Eq, .i64Ne, .i64LtS, .i64LtU, .i64GtS, .i64GtU, .i64LeS, .i64LeU, .i64GeS, .i64GeU,
+    ]
+
+    static let singleOperandBranches: Set<Op> = [.brIf, .brIfI32Eqz, .brIfI64Eqz, .brIfI64Nez]
 
     /// The value of a constant-slot operand.
     func constantValue(_ tagged: UInt32) -> UInt64? {
@@ -918,9 +923,20 @@ struct Translator: AnyInstructionVisitor {
         case (.i32GtU, false), (.i32LeU, true): fused = (.brIfI32LtU, b, a)
         case (.i32LeS, false), (.i32GtS, true): fused = (.brIfI32GeS, b, a)
         case (.i32LeU, false), (.i32GtU, true): fused = (.brIfI32GeU, b, a)
+        case (.i64Eqz, false): fused = (.brIfI64Eqz, a, 0)
+        case (.i64Eqz, true): fused = (.brIfI64Nez, a, 0)
+        case (.i64Eq, false), (.i64Ne, true): fused = (.brIfI64Eq, a, b)
+        case (.i64Ne, false), (.i64Eq, true): fused = (.brIfI64Ne, a, b)
+        case (.i64LtS, false), (.i64GeS, true): fused = (.brIfI64LtS, a, b)
+        case (.i64LtU, false), (.i64GeU, true): fused = (.brIfI64LtU, a, b)
+        case (.i64GeS, false), (.i64LtS, true): fused = (.brIfI64GeS, a, b)
+        case (.i64GeU, false), (.i64LtU, true): fused = (.brIfI64GeU, a, b)
+        case (.i64GtS, false), (.i64LeS, true): fused = (.brIfI64LtS, b, a)
+        case (.i64GtU, false), (.i64LeU, true): fused = (.brIfI64LtU, b, a)
+        case (.i64LeS, false), (.i64GtS, true): fused = (.brIfI64GeS, b, a)
+        case (.i64LeU, false), (.i64GtU, true): fused = (.brIfI64GeU, b, a)
         default: return nil
         }
-        if fused.0 == .brIf && !negated { return nil }
         unemit(from: c.start)
         return fused
     }
@@ -948,7 +964,7 @@ struct Translator: AnyInstructionVisitor {
         let index = controls.count - 1 - depth
         let start = emitOp(f.op)
         emitSlot(f.a)
-        if f.op != .brIfI32Eqz { emitSlot(f.b) }
+        if !Self.singleOperandBranches.contains(f.op) { emitSlot(f.b) }
         let w = emitTargetPlaceholder()
         if controls[index].kind == .loop {
             patchTarget(instruction: start, word: w, to: controls[index].loopStart)
@@ -1179,7 +1195,7 @@ struct Translator: AnyInstructionVisitor {
 
     mutating func visitConversion(_ c: Instruction.Conversion) throws(TranslationError) {
         switch c {
-        case .i32WrapI64: try unary(.i32WrapI64, .i64, .i32)
+        case .i32WrapI64: try reinterpret(.i64, .i32)  // an i32 reads only the low 32 bits of its slot
         case .i32TruncF32S: try unary(.i32TruncF32S, .f32, .i32)
         case .i32TruncF32U: try unary(.i32TruncF32U, .f32, .i32)
         case .i32TruncF64S: try unary(.i32TruncF64S, .f64, .i32)
