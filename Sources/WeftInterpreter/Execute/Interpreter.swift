@@ -785,6 +785,15 @@ extension ExecutionThread {
             case .elemDrop:
                 inst.pointee.elemSegments[Int(pc[1])].count = 0
                 pc += 2
+            case .f64MulAdd:
+                fp[Int(pc[1])] = (f64(fp, pc[2]) * f64(fp, pc[3]) + f64(fp, pc[4])).bits
+                pc += 5
+            case .f64MulSub:
+                fp[Int(pc[1])] = (f64(fp, pc[2]) * f64(fp, pc[3]) - f64(fp, pc[4])).bits
+                pc += 5
+            case .f64SubMul:
+                fp[Int(pc[1])] = (f64(fp, pc[4]) - f64(fp, pc[2]) * f64(fp, pc[3])).bits
+                pc += 5
             case .i32AddImm:
                 fp[Int(pc[1])] = UInt64(i32(fp, pc[2]) &+ pc[3])
                 pc += 4

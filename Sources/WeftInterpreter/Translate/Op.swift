@@ -99,6 +99,9 @@ enum Op: UInt16, CaseIterable, Sendable {
 
     // MARK: fused forms the translator emits for common pairs
     case i32AddImm          // d a imm
+    case f64MulAdd          // d a b c  (d = a * b + c, rounded twice like the two instructions)
+    case f64MulSub          // d a b c  (d = a * b - c)
+    case f64SubMul          // d a b c  (d = c - a * b)
     case brIfI32Eqz         // a target  (branch when a == 0)
     case brIfI32LtS, brIfI32LtU, brIfI32GeS, brIfI32GeU, brIfI32Eq, brIfI32Ne  // a b target
     case brIfI64Eqz, brIfI64Nez  // a target

@@ -71,6 +71,8 @@ struct Translator: AnyInstructionVisitor {
     var lastDestination: (wordIndex: Int, codeCount: Int)?
     /// The last emitted i32 comparison, which a following `br_if` or `if` can fuse with.
     var lastComparison: (start: Int, end: Int, op: Op, a: UInt32, b: UInt32, result: UInt32)?
+    /// The last emitted `f64.mul`, which a following `f64.add`/`f64.sub` of its result can fuse with.
+    var lastMultiply: (start: Int, end: Int, a: UInt32, b: UInt32, result: UInt32)?
 
     static let constTag: UInt32 = 0x8000_0000
     static let stackTag: UInt32 = 0x4000_0000
@@ -167,6 +169,7 @@ struct Translator: AnyInstructionVisitor {
         code.append(UInt32(op.rawValue))
         lastDestination = nil
         lastComparison = nil
+        lastMultiply = nil
         return start
     }
 
@@ -883,8 +886,18 @@ struct Translator: AnyInstructionVisitor {
             sealDestination()
             return
         }
+        // `x * y + z`, `x * y - z` and `z - x * y` in one dispatch (still two roundings).
+        if op == .f64Add || op == .f64Sub, let m = lastMultiply, m.end == code.count, a.slot == m.result || b.slot == m.result {
+            let fused: Op = op == .f64Add ? .f64MulAdd : (a.slot == m.result ? .f64MulSub : .f64SubMul)
+            let other = a.slot == m.result ? b.slot : a.slot
+            unemit(from: m.start)
+            emitOp(fused); emitDestination(d); emitSlot(m.a); emitSlot(m.b); emitSlot(other)
+            sealDestination()
+            return
+        }
         let start = emitOp(op); emitDestination(d); emitSlot(a.slot); emitSlot(b.slot)
         sealDestination()
+        if op == .f64Mul { lastMultiply = (start, code.count, a.slot, b.slot, d) }
         if Self.fusableComparisons.contains(op) {
             lastComparison = (start, code.count, op, a.slot, b.slot, d)
         }
@@ -952,6 +965,7 @@ struct Translator: AnyInstructionVisitor {
         }
         lastDestination = nil
         lastComparison = nil
+        lastMultiply = nil
     }
 
     /// A fused compare-and-branch can jump straight to the label: no values to move.
