@@ -40,6 +40,11 @@ let package = Package(
                 .product(name: "WASI", package: "WasmKit"),
             ]
         ),
+        // Guest threads (wasi-threads) on one host thread under a deterministic, seedable scheduler.
+        .target(
+            name: "WeftScheduler",
+            dependencies: ["WeftInterpreter", "WeftWASI"]
+        ),
         // The `.wast` spec-script runner.
         .target(
             name: "WeftWAST",
@@ -51,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "weft",
             dependencies: [
-                "WeftInterpreter", "WeftWASI", "WeftWAST",
+                "WeftInterpreter", "WeftWASI", "WeftWAST", "WeftScheduler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,6 +77,10 @@ let package = Package(
                 "WeftInterpreter", "WeftWAST",
                 .product(name: "WAT", package: "WasmKit"),
             ]
+        ),
+        .testTarget(
+            name: "WeftSchedulerTests",
+            dependencies: ["WeftScheduler", "WeftWASI", "WeftInterpreter"]
         ),
         .testTarget(
             name: "WeftSpecTests",

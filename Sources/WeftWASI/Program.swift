@@ -33,8 +33,10 @@ public final class Program {
     public let compiled: CompiledModule
     public let store: Store
     public let wasi: WASIHost
-    /// The memory a `wasm32-wasip1-threads` program imports (`env.memory`), created here.
+    /// The memory a `wasm32-wasip1-threads` program imports (`env.memory` from wasi-libc; any
+    /// name works), created here and shared by every thread's instance.
     public let importedMemory: LinearMemory?
+    let memoryImport: (module: String, name: String)?
     /// Satisfies `wasi.thread-spawn`; set by the threads layer. Without it, spawning fails (-1).
     public var threadSpawn: ((HostCall) throws -> [UInt64])?
 
@@ -43,12 +45,15 @@ public final class Program {
         store = Store()
         wasi = try WASIHost(options: options, store: store)
         var memory: LinearMemory?
+        var memoryImport: (module: String, name: String)?
         for imp in compiled.module.imports {
             if case .memory(let m) = imp.descriptor {
                 memory = try LinearMemory(minPages: Int(m.min), maxPages: m.max.map { Int($0) }, shared: m.shared)
+                memoryImport = (imp.module, imp.name)
             }
         }
         importedMemory = memory
+        self.memoryImport = memoryImport
     }
 
     public convenience init(path: String, options: WASIOptions) throws {
@@ -62,10 +67,26 @@ public final class Program {
             return try spawn(call)
         })
 
+    var overrides: [String: FunctionRef] = [:]
+
+    /// Replaces an imported host function: `body` handles a call, or returns nil to pass it on to
+    /// the original (WASI) implementation.
+    public func overrideHostFunction(module: String, name: String, body: @escaping (HostCall) throws -> [UInt64]?) {
+        guard case .function(let original)? = wasi.resolve(module: module, name: name) else { return }
+        let type = store.functionType(original)
+        let store = self.store
+        overrides["\(module).\(name)"] = store.addHostFunction(
+            HostFunction(type: type) { call in
+                if let results = try body(call) { return results }
+                return try store.callHost(original, call)
+            })
+    }
+
     /// Resolves every import a WASI (threads) program may have.
     public func resolve(module: String, name: String) -> ExternalValue? {
+        if let f = overrides["\(module).\(name)"] { return .function(f) }
         if let f = wasi.resolve(module: module, name: name) { return f }
-        if let importedMemory, module == "env", name == "memory" { return .memory(importedMemory) }
+        if let importedMemory, let m = memoryImport, m.module == module, m.name == name { return .memory(importedMemory) }
         if module == "wasi", name == "thread-spawn" { return .function(spawnFunction) }
         return nil
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WeftInterpreter
 import WeftModule
+import WeftScheduler
 import WeftWASI
 import WeftWAST
 
@@ -54,6 +55,24 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("dir"), help: ArgumentHelp("Preopen a host directory, optionally under another guest path.", valueName: "HOST[::GUEST]"))
     var directories: [String] = []
 
+    @Option(help: "How threads are interleaved: rr (round robin), random, or pct.")
+    var schedule: String = "rr"
+
+    @Option(help: "Seed for the random and pct schedules.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Yield points (loop back edges and calls) a thread runs before round robin switches; the upper bound of random slices otherwise.")
+    var quantum: Int = 10_000
+
+    @Option(help: "PCT bug depth d (d - 1 priority change points).")
+    var pctDepth: Int = 3
+
+    @Option(help: "Most threads alive at once, the main thread included.")
+    var maxThreads: Int = 64
+
+    @Option(help: "Stop a runaway program after this many scheduling slices (exit 136).")
+    var maxInstructions: Int?
+
     @Flag(help: .hidden)
     var profileOps = false
 
@@ -98,14 +117,35 @@ struct Run: ParsableCommand {
                 }
             }
         }
-        let outcome: ProgramOutcome
+        guard let kind = ScheduleKind(rawValue: schedule) else {
+            throw ValidationError("--schedule must be rr, random or pct, not \(schedule)")
+        }
+        guard quantum > 0, pctDepth > 0, maxThreads > 0 else {
+            throw ValidationError("--quantum, --pct-depth and --max-threads must be positive")
+        }
+        var threadOptions = ThreadOptions()
+        threadOptions.schedule.kind = kind
+        threadOptions.schedule.seed = seed
+        threadOptions.schedule.quantum = quantum
+        threadOptions.schedule.pctDepth = pctDepth
+        threadOptions.maxThreads = maxThreads
+        threadOptions.maxSlices = maxInstructions
+        let runner = ThreadedRunner(program: program, options: threadOptions)
+        let outcome: ThreadedOutcome
         do {
-            outcome = try program.run()
+            outcome = try runner.run()
         } catch {
             report("\(module): \(error)")
             throw ExitCode(ExitStatus.badModule)
         }
-        if case .trapped(let message) = outcome { report(message) }
+        switch outcome {
+        case .exited: break
+        case .trapped(let thread, let message): report("\(message), thread \(thread)")
+        case .deadlock(let summary, let threads):
+            report(summary)
+            for line in threads { FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
+        case .limitExceeded(let slices): report("stopped after \(slices) scheduling slices (--max-instructions)")
+        }
         throw ExitCode(outcome.exitStatus)
     }
 }

@@ -14,8 +14,11 @@ public enum StopReason {
     case trapped(Trap)
     /// A host function threw (e.g. WASI `proc_exit`).
     case hostError(any Error)
-    /// The yield budget ran out at a back edge or call; ``ExecutionThread/resume()`` continues.
+    /// The yield budget ran out at a back edge or call, or the thread passed a synchronization
+    /// point with ``ExecutionThread/yieldAtSyncPoints`` set; ``ExecutionThread/resume()`` continues.
     case yielded
+    /// `memory.atomic.wait` blocked; set ``ExecutionThread/pendingWaitResult`` and resume.
+    case blocked
 }
 
 /// One guest thread: its value stack, call frames and position. All of it is plain memory, so a
@@ -37,6 +40,11 @@ public final class ExecutionThread {
 
     /// Back edges and calls left before the loop yields (``StopReason/yielded``).
     public var yieldBudget = Int.max
+    /// Yield after every atomic access, wait, notify, fence and host call, so a scheduler can
+    /// switch threads at each of them.
+    public var yieldAtSyncPoints = false
+    /// The result a blocked `memory.atomic.wait` returns when the thread resumes.
+    public var pendingWaitResult: UInt32?
     /// Observes memory accesses, calls and synchronization; nil runs the uninstrumented loop.
     public var probe: (any ExecutionProbe)?
     /// Decides what `memory.atomic.wait` / `notify` do; nil gives the single-thread behaviour.
@@ -69,14 +77,15 @@ public final class ExecutionThread {
         case .returned: return results
         case .trapped(let t): throw t
         case .hostError(let e): throw e
-        case .yielded:
-            // Only a scheduler sets a budget; a direct invoke runs on.
+        case .yielded, .blocked:
+            // Only a scheduler sets a budget or blocks; a direct invoke runs on.
             while true {
                 switch resume() {
                 case .returned: return results
                 case .trapped(let t): throw t
                 case .hostError(let e): throw e
                 case .yielded: continue
+                case .blocked: throw makeTrap(.deadlock("wait blocked with no scheduler to wake it"))
                 }
             }
         }
@@ -124,7 +133,12 @@ public final class ExecutionThread {
                 return .hostError(error)
             }
         }
-        _ = pc
+        if let r = pendingWaitResult {
+            // Complete the wait instruction this thread blocked on (layout: op d a b c off).
+            fp[Int(pc[1])] = UInt64(r)
+            self.pc = pc + 6
+            pendingWaitResult = nil
+        }
         if probe != nil {
             return run(Probed.self)
         }
@@ -201,10 +215,17 @@ public protocol ExecutionProbe: AnyObject {
 
 public enum SyncKind: Sendable { case rmw, wait, notify, fence }
 
+public enum WaitDecision {
+    case result(UInt32)
+    case block
+    case trap(Trap.Kind)
+}
+
 /// What happens on `memory.atomic.wait` when the value matches, and on `notify`.
 public protocol SynchronizationHandler: AnyObject {
-    /// Returns the wait result (0 woken, 2 timed out), or throws a trap (e.g. deadlock).
-    func wait(thread: ExecutionThread, address: UInt64, timeout: Int64) throws(Trap) -> UInt32
+    /// Called when a wait's value matches: return a result now (0 woken, 2 timed out), block the
+    /// thread (the loop stops with ``StopReason/blocked``), or trap.
+    func wait(thread: ExecutionThread, address: UInt64, timeout: Int64) -> WaitDecision
     /// Wakes up to `count` waiters on `address`; returns how many woke.
     func notify(thread: ExecutionThread, address: UInt64, count: UInt32) -> UInt32
 }

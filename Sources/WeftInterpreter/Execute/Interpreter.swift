@@ -85,9 +85,11 @@ extension ExecutionThread {
         var memBase = memData?.pointee.base ?? UnsafeMutableRawPointer(stackBase)
         var memSize = UInt64(memData?.pointee.byteCount ?? 0)
         var budget = yieldBudget
+        let syncPoints = yieldAtSyncPoints
         var trap: Trap.Kind?
         var hostError: (any Error)?
         var yielded = false
+        var blocked = false
         var finished = false
 
         loop: while true {
@@ -128,6 +130,7 @@ extension ExecutionThread {
                     memBase = memData?.pointee.base ?? memBase
                     memSize = UInt64(memData?.pointee.byteCount ?? 0)
                     pc += 3
+                    if syncPoints { yielded = true; break loop }
                 } else {
                     guard enter(callee, base: base, returnPC: pc + 3, pc: &pc, fp: &fp, fn: &fn) else {
                         trap = .callStackExhausted; break loop
@@ -160,6 +163,7 @@ extension ExecutionThread {
                     memBase = memData?.pointee.base ?? memBase
                     memSize = UInt64(memData?.pointee.byteCount ?? 0)
                     pc += 5
+                    if syncPoints { yielded = true; break loop }
                 } else {
                     guard enter(callee, base: base, returnPC: pc + 5, pc: &pc, fp: &fp, fn: &fn) else {
                         trap = .callStackExhausted; break loop
@@ -185,6 +189,7 @@ extension ExecutionThread {
                     memBase = memData?.pointee.base ?? memBase
                     memSize = UInt64(memData?.pointee.byteCount ?? 0)
                     pc += 4
+                    if syncPoints { yielded = true; break loop }
                 } else {
                     guard enter(callee, base: base, returnPC: pc + 4, pc: &pc, fp: &fp, fn: &fn) else {
                         trap = .callStackExhausted; break loop
@@ -317,6 +322,7 @@ extension ExecutionThread {
                 if M.probed { probeAccess(pc, fn, ea, 1, false, true) }
                 fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt8.self))
                 pc += 4
+                if syncPoints { yielded = true; break loop }
             case .atomicStore8:
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -324,6 +330,7 @@ extension ExecutionThread {
                 if M.probed { probeAccess(pc, fn, ea, 1, true, true) }
                 memBase.storeBytes(of: UInt8(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt8.self)
                 pc += 4
+                if syncPoints { yielded = true; break loop }
             case .rmwAdd8:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -334,6 +341,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old &+ v, toByteOffset: Int(ea), as: UInt8.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .rmwSub8:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -344,6 +352,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old &- v, toByteOffset: Int(ea), as: UInt8.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .rmwAnd8:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -354,6 +363,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old & v, toByteOffset: Int(ea), as: UInt8.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .rmwOr8:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -364,6 +374,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old | v, toByteOffset: Int(ea), as: UInt8.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .rmwXor8:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -374,6 +385,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old ^ v, toByteOffset: Int(ea), as: UInt8.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .rmwXchg8:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -384,6 +396,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: v, toByteOffset: Int(ea), as: UInt8.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .cmpxchg8:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[5])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -395,6 +408,7 @@ extension ExecutionThread {
                 }
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 6
+                if syncPoints { yielded = true; break loop }
             case .atomicLoad16:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -402,6 +416,7 @@ extension ExecutionThread {
                 if M.probed { probeAccess(pc, fn, ea, 2, false, true) }
                 fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt16.self))
                 pc += 4
+                if syncPoints { yielded = true; break loop }
             case .atomicStore16:
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -409,6 +424,7 @@ extension ExecutionThread {
                 if M.probed { probeAccess(pc, fn, ea, 2, true, true) }
                 memBase.storeBytes(of: UInt16(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt16.self)
                 pc += 4
+                if syncPoints { yielded = true; break loop }
             case .rmwAdd16:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -419,6 +435,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old &+ v, toByteOffset: Int(ea), as: UInt16.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .rmwSub16:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -429,6 +446,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old &- v, toByteOffset: Int(ea), as: UInt16.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .rmwAnd16:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -439,6 +457,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old & v, toByteOffset: Int(ea), as: UInt16.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .rmwOr16:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -449,6 +468,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old | v, toByteOffset: Int(ea), as: UInt16.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .rmwXor16:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -459,6 +479,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old ^ v, toByteOffset: Int(ea), as: UInt16.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .rmwXchg16:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -469,6 +490,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: v, toByteOffset: Int(ea), as: UInt16.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .cmpxchg16:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[5])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -480,6 +502,7 @@ extension ExecutionThread {
                 }
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 6
+                if syncPoints { yielded = true; break loop }
             case .atomicLoad32:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -487,6 +510,7 @@ extension ExecutionThread {
                 if M.probed { probeAccess(pc, fn, ea, 4, false, true) }
                 fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt32.self))
                 pc += 4
+                if syncPoints { yielded = true; break loop }
             case .atomicStore32:
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -494,6 +518,7 @@ extension ExecutionThread {
                 if M.probed { probeAccess(pc, fn, ea, 4, true, true) }
                 memBase.storeBytes(of: UInt32(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt32.self)
                 pc += 4
+                if syncPoints { yielded = true; break loop }
             case .rmwAdd32:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -504,6 +529,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old &+ v, toByteOffset: Int(ea), as: UInt32.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .rmwSub32:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -514,6 +540,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old &- v, toByteOffset: Int(ea), as: UInt32.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .rmwAnd32:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -524,6 +551,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old & v, toByteOffset: Int(ea), as: UInt32.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .rmwOr32:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -534,6 +562,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old | v, toByteOffset: Int(ea), as: UInt32.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .rmwXor32:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -544,6 +573,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old ^ v, toByteOffset: Int(ea), as: UInt32.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .rmwXchg32:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -554,6 +584,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: v, toByteOffset: Int(ea), as: UInt32.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .cmpxchg32:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[5])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -565,6 +596,7 @@ extension ExecutionThread {
                 }
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 6
+                if syncPoints { yielded = true; break loop }
             case .atomicLoad64:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -572,6 +604,7 @@ extension ExecutionThread {
                 if M.probed { probeAccess(pc, fn, ea, 8, false, true) }
                 fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt64.self))
                 pc += 4
+                if syncPoints { yielded = true; break loop }
             case .atomicStore64:
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -579,6 +612,7 @@ extension ExecutionThread {
                 if M.probed { probeAccess(pc, fn, ea, 8, true, true) }
                 memBase.storeBytes(of: UInt64(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt64.self)
                 pc += 4
+                if syncPoints { yielded = true; break loop }
             case .rmwAdd64:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -589,6 +623,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old &+ v, toByteOffset: Int(ea), as: UInt64.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .rmwSub64:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -599,6 +634,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old &- v, toByteOffset: Int(ea), as: UInt64.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .rmwAnd64:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -609,6 +645,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old & v, toByteOffset: Int(ea), as: UInt64.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .rmwOr64:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -619,6 +656,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old | v, toByteOffset: Int(ea), as: UInt64.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .rmwXor64:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -629,6 +667,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old ^ v, toByteOffset: Int(ea), as: UInt64.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .rmwXchg64:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -639,6 +678,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: v, toByteOffset: Int(ea), as: UInt64.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .cmpxchg64:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[5])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -650,6 +690,7 @@ extension ExecutionThread {
                 }
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 6
+                if syncPoints { yielded = true; break loop }
             case .memorySize:
                 fp[Int(pc[1])] = memSize / UInt64(LinearMemory.pageSize)
                 pc += 2
@@ -709,10 +750,15 @@ extension ExecutionThread {
                     let timeout = Int64(bitPattern: fp[Int(pc[4])])
                     if let sync = synchronization {
                         self.pc = pc; self.fp = fp; self.fn = fn
-                        do {
-                            fp[Int(pc[1])] = UInt64(try sync.wait(thread: self, address: ea, timeout: timeout))
-                        } catch {
-                            trap = error.kind; break loop
+                        switch sync.wait(thread: self, address: ea, timeout: timeout) {
+                        case .result(let r): fp[Int(pc[1])] = UInt64(r)
+                        case .block:
+                            // Stay on this instruction; `resume` completes it with the wake-up result.
+                            blocked = true
+                            break loop
+                        case .trap(let kind):
+                            trap = kind
+                            break loop
                         }
                     } else if timeout >= 0 {
                         fp[Int(pc[1])] = 2  // the only agent: nobody can wake it before the timeout
@@ -721,6 +767,7 @@ extension ExecutionThread {
                     }
                 }
                 pc += 6
+                if syncPoints { yielded = true; break loop }
             case .notify:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -733,9 +780,11 @@ extension ExecutionThread {
                     fp[Int(pc[1])] = 0
                 }
                 pc += 5
+                if syncPoints { yielded = true; break loop }
             case .fence:
                 if M.probed { probeSync(pc, fn, .fence, 0) }
                 pc += 1
+                if syncPoints { yielded = true; break loop }
             case .tableGet:
                 let t = inst.pointee.tables[Int(pc[3])]
                 let i = i32(fp, pc[2])
@@ -1374,6 +1423,7 @@ extension ExecutionThread {
             return .returned
         }
         if yielded { return .yielded }
+        if blocked { return .blocked }
         if let hostError {
             if let t = hostError as? Trap { return .trapped(t) }
             return .hostError(hostError)

@@ -116,6 +116,13 @@ public final class Store {
         return p
     }()
 
+    /// Calls host function `f` directly (for wrappers that delegate to another host function).
+    public func callHost(_ f: FunctionRef, _ call: HostCall) throws -> [UInt64] {
+        let e = f.entity.pointee
+        precondition(e.hostIndex >= 0, "not a host function")
+        return try hostFunctions[Int(e.hostIndex)].body(call)
+    }
+
     public func functionType(_ f: FunctionRef) -> FunctionType {
         types.types[Int(f.entity.pointee.typeID)]
     }
