@@ -272,14 +272,12 @@ struct WastSession {
                 return .pass
             }
         case .assertTrap(let execute, let message):
-            if case .wat(var wat) = execute {
+            if case .wat(let wat) = execute {
                 // A module whose instantiation must trap.
-                let bytes: [UInt8]
-                do { bytes = try wat.encode() } catch { return .fail("cannot assemble module: \(error)") }
                 let compiled: CompiledModule
-                do { compiled = try CompiledModule.compile(try Module.decode(bytes), options: options) } catch {
-                    if case .unsupported(let f, _) = error { return .skip(feature: f) }
-                    return .fail("module rejected: \(error)")
+                switch compileForInstantiation(wat) {
+                case .success(let c): compiled = c
+                case .failure(let outcome): return outcome.value
                 }
                 do {
                     _ = try instantiate(compiled)
@@ -318,13 +316,11 @@ struct WastSession {
             case .failed: return .pass
             case .compiled: return .fail("expected malformed module (\(message)), but it loaded")
             }
-        case .assertUnlinkable(var wat, let message):
-            let bytes: [UInt8]
-            do { bytes = try wat.encode() } catch { return .fail("cannot assemble module: \(error)") }
+        case .assertUnlinkable(let wat, let message):
             let compiled: CompiledModule
-            do { compiled = try CompiledModule.compile(try Module.decode(bytes), options: options) } catch {
-                if case .unsupported(let f, _) = error { return .skip(feature: f) }
-                return .fail("module rejected: \(error)")
+            switch compileForInstantiation(wat) {
+            case .success(let c): compiled = c
+            case .failure(let outcome): return outcome.value
             }
             do {
                 _ = try instantiate(compiled)
@@ -338,6 +334,20 @@ struct WastSession {
             return .skip(feature: "exceptions")
         case .assertFuel, .assertOutOfFuel:
             return .skip(feature: "fuel")
+        }
+    }
+
+    /// A command outcome carried as an error, for early exits.
+    struct OutcomeError: Error { let value: CommandOutcome }
+
+    /// Assembles and compiles a module that an assertion then instantiates; the failure is the
+    /// command's outcome (skipped for an unsupported feature, failed otherwise).
+    func compileForInstantiation(_ wat: Wat) -> Result<CompiledModule, OutcomeError> {
+        switch load(.text(wat)) {
+        case .compiled(let c): return .success(c)
+        case .failed(.unsupported(let f, _)): return .failure(OutcomeError(value: .skip(feature: f)))
+        case .failed(let e): return .failure(OutcomeError(value: .fail("module rejected: \(e)")))
+        case .parseFailed(let m): return .failure(OutcomeError(value: .fail("cannot assemble module: \(m)")))
         }
     }
 

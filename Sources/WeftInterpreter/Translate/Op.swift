@@ -43,6 +43,10 @@ enum Op: UInt16, CaseIterable, Sendable {
     case memoryInit         // seg a b c  (dst, src, n)
     case dataDrop           // seg
 
+    // Address = a + b (an `i32.add` fused into the access): loads d a b off, stores a b v off.
+    case load8sX, load8uX, load16sX, load16uX, load32sX, load32uX, load64X
+    case store8X, store16X, store32X, store64X
+
     // MARK: atomics (loads/stores as above; rmw: d a b off; cmpxchg: d a b c off)
     case atomicLoad8, atomicLoad16, atomicLoad32, atomicLoad64
     case atomicStore8, atomicStore16, atomicStore32, atomicStore64

@@ -71,6 +71,8 @@ struct Translator: AnyInstructionVisitor {
     var lastDestination: (wordIndex: Int, codeCount: Int)?
     /// The last emitted i32 comparison, which a following `br_if` or `if` can fuse with.
     var lastComparison: (start: Int, end: Int, op: Op, a: UInt32, b: UInt32, result: UInt32)?
+    /// The last emitted `i32.add` of two slots, which a following load or store can take as its address.
+    var lastAdd: (start: Int, end: Int, a: UInt32, b: UInt32, result: UInt32)?
     /// The last emitted `f64.mul`, which a following `f64.add`/`f64.sub` of its result can fuse with.
     var lastMultiply: (start: Int, end: Int, a: UInt32, b: UInt32, result: UInt32)?
 
@@ -170,6 +172,7 @@ struct Translator: AnyInstructionVisitor {
         lastDestination = nil
         lastComparison = nil
         lastMultiply = nil
+        lastAdd = nil
         return start
     }
 
@@ -898,6 +901,7 @@ struct Translator: AnyInstructionVisitor {
         let start = emitOp(op); emitDestination(d); emitSlot(a.slot); emitSlot(b.slot)
         sealDestination()
         if op == .f64Mul { lastMultiply = (start, code.count, a.slot, b.slot, d) }
+        if op == .i32Add { lastAdd = (start, code.count, a.slot, b.slot, d) }
         if Self.fusableComparisons.contains(op) {
             lastComparison = (start, code.count, op, a.slot, b.slot, d)
         }
@@ -966,6 +970,7 @@ struct Translator: AnyInstructionVisitor {
         lastDestination = nil
         lastComparison = nil
         lastMultiply = nil
+        lastAdd = nil
     }
 
     /// A fused compare-and-branch can jump straight to the label: no values to move.
@@ -1125,7 +1130,11 @@ struct Translator: AnyInstructionVisitor {
         let a = try pop(.i32)
         let d = pushResult(t)
         if reachable {
-            emitMemoryOp(op, m.memory); emitDestination(d); emitSlot(a.slot); emitWord(UInt32(m.offset))
+            if m.memory == 0, let indexed = Self.indexedForm[op], let add = takeAdd(producing: a.slot) {
+                emitOp(indexed); emitDestination(d); emitSlot(add.a); emitSlot(add.b); emitWord(UInt32(m.offset))
+            } else {
+                emitMemoryOp(op, m.memory); emitDestination(d); emitSlot(a.slot); emitWord(UInt32(m.offset))
+            }
             sealDestination()
         }
     }
@@ -1154,7 +1163,26 @@ struct Translator: AnyInstructionVisitor {
         try checkMemarg(m, natural: natural, atomic: atomic)
         let v = try pop(t)
         let a = try pop(.i32)
-        if reachable { emitMemoryOp(op, m.memory); emitSlot(a.slot); emitSlot(v.slot); emitWord(UInt32(m.offset)) }
+        guard reachable else { return }
+        if m.memory == 0, let indexed = Self.indexedForm[op], let add = takeAdd(producing: a.slot) {
+            emitOp(indexed); emitSlot(add.a); emitSlot(add.b); emitSlot(v.slot); emitWord(UInt32(m.offset))
+        } else {
+            emitMemoryOp(op, m.memory); emitSlot(a.slot); emitSlot(v.slot); emitWord(UInt32(m.offset))
+        }
+    }
+
+    /// Plain accesses that have a form taking the address as the sum of two slots.
+    static let indexedForm: [Op: Op] = [
+        .load8s: .load8sX, .load8u: .load8uX, .load16s: .load16sX, .load16u: .load16uX, .load32s: .load32sX,
+        .load32u: .load32uX, .load64: .load64X, .store8: .store8X, .store16: .store16X, .store32: .store32X,
+        .store64: .store64X,
+    ]
+
+    /// If `slot` holds the result of the `i32.add` just emitted, removes that add and returns its operands.
+    mutating func takeAdd(producing slot: UInt32) -> (a: UInt32, b: UInt32)? {
+        guard let add = lastAdd, add.end == code.count, add.result == slot else { return nil }
+        unemit(from: add.start)
+        return (add.a, add.b)
     }
 
     /// Starts a memory instruction on memory `mem`: its own opcode for memory 0, else ``Op/memIndexed``.
