@@ -162,7 +162,7 @@ struct WastSession {
         let bytes: [UInt8]
         do {
             switch source {
-            case .text(var wat): bytes = try wat.encode(options: EncodeOptions(nameSection: true))
+            case .text(let wat): bytes = try wat.encode(options: EncodeOptions(nameSection: true))
             case .binary(let b): bytes = b
             case .quote(let q): bytes = try wat2wasm(String(decoding: q, as: UTF8.self), features: Module.parsingFeatures)
             }
@@ -418,7 +418,7 @@ struct WastSession {
             }
             guard let instance, case .global(let g) = instance.export(name) else { return .failed("no exported global \"\(name)\"") }
             return .values([g.value], [g.type.valueType])
-        case .wat(var wat):
+        case .wat(let wat):
             do {
                 let bytes = try wat.encode()
                 let compiled = try CompiledModule.compile(try Module.decode(bytes), options: options)

@@ -17,7 +17,7 @@ struct ThreadedRunResult: Equatable {
 /// Runs a module under the scheduler with stdout captured in a temporary file.
 func runThreaded(_ path: String, _ options: ThreadOptions, arguments: [String] = []) throws -> ThreadedRunResult {
     let out = FileManager.default.temporaryDirectory.appendingPathComponent("weft-sched-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
     defer { try? FileManager.default.removeItem(at: out) }
     let handle = try FileHandle(forWritingTo: out)
     defer { try? handle.close() }

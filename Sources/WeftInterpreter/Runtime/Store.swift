@@ -63,10 +63,6 @@ public final class Store {
         }
     }
 
-    func canonicalTypeID(_ t: FunctionType, in module: Module, ids: [Int32]) -> Int32 {
-        types.id(for: canonical(t, ids: ids))
-    }
-
     /// The function type with concrete type indices replaced by store-wide ids.
     func canonical(_ t: FunctionType, ids: [Int32]) -> FunctionType {
         FunctionType(parameters: t.parameters.map { canonical($0, ids: ids) }, results: t.results.map { canonical($0, ids: ids) })

@@ -5,8 +5,7 @@
 /// its locals, then its constants, then its operand-stack temporaries, all as untyped 64-bit slots.
 /// Branch operands are word offsets relative to the opcode word. `off` of a memory access is the
 /// static offset of the memarg. The layout of each instruction is listed next to it; the
-/// translator (`Translator`) and the disassembler (`Disassembler`) share these layouts through
-/// `Op.operandKinds`.
+/// translator (`Translator`) writes it and the execution loop (`Interpreter.swift`) reads it.
 @usableFromInline
 enum Op: UInt16, CaseIterable, Sendable {
     // MARK: control
@@ -122,10 +121,6 @@ enum Op: UInt16, CaseIterable, Sendable {
 }
 
 extension Op {
-    /// What each operand word of an instruction means, for the disassembler and for tools that
-    /// walk code (the branch-offset and slot relocation passes).
-    enum Operand { case slot, target, imm, function, type, table, global, seg, count, offset }
-
     /// The opcode of a code word. Cases are numbered in declaration order from 0, which is also
     /// their in-memory tag, so this is a plain reinterpretation (the translator only writes valid ones).
     @inline(__always)
