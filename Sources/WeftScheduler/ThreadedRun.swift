@@ -125,6 +125,12 @@ public final class ThreadedRunner: SynchronizationHandler {
         e.id = tid
         e.synchronization = self
         e.yieldAtSyncPoints = true
+        if options.schedule.kind != .rr {
+            // Random and PCT explore interleavings, so they may switch threads between any two
+            // memory accesses; that needs the instrumented loop.
+            e.preemptAtMemoryAccesses = true
+            if e.probe == nil { e.probe = NullProbe() }
+        }
     }
 
     func add(_ t: GuestThread) {

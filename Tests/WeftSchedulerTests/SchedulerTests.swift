@@ -83,6 +83,25 @@ final class SchedulerTests: XCTestCase {
         XCTAssertNotEqual(s1.slices, s2.slices)
     }
 
+    /// Random schedules switch threads between memory accesses, so the unsynchronized
+    /// `counter++` of racy_counter loses updates, reproducibly for a given seed.
+    func testRandomSchedulesInterleaveAtMemoryAccesses() throws {
+        var counts: [String] = []
+        for seed in UInt64(1)...3 {
+            let r = try runThreaded(program("racy_counter"), options(.random, seed: seed, quantum: 50))
+            XCTAssertEqual(r.outcome, .exited(0))
+            let line = r.stdout.split(separator: "\n").last.map(String.init) ?? ""
+            XCTAssertTrue(line.hasPrefix("counter = "), line)
+            counts.append(line)
+            let again = try runThreaded(program("racy_counter"), options(.random, seed: seed, quantum: 50))
+            XCTAssertEqual(again.stdout, r.stdout, "seed \(seed) must reproduce")
+        }
+        XCTAssertTrue(counts.contains { !$0.hasPrefix("counter = 40000 ") }, "no lost update under any seed: \(counts)")
+        // Round robin switches only at yield points and synchronization, so no update is lost.
+        let rr = try runThreaded(program("racy_counter"), options(.rr, seed: 0))
+        XCTAssertTrue(rr.stdout.contains("counter = 40000 "), rr.stdout)
+    }
+
     func testDeadlockIsReportedWithEveryThread() throws {
         let r = try runThreaded(program("threads_deadlock"), options(.rr, seed: 0))
         guard case .deadlock(let summary, let threads) = r.outcome else { return XCTFail("\(r.outcome)") }

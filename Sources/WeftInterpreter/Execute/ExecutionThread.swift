@@ -43,6 +43,10 @@ public final class ExecutionThread {
     /// Yield after every atomic access, wait, notify, fence and host call, so a scheduler can
     /// switch threads at each of them.
     public var yieldAtSyncPoints = false
+    /// In the instrumented loop (a probe attached), every plain load and store also charges the
+    /// yield budget and may end the slice before it executes, so a scheduler can interleave
+    /// threads between any two memory accesses, not only at back edges and calls.
+    public var preemptAtMemoryAccesses = false
     /// The result a blocked `memory.atomic.wait` returns when the thread resumes.
     public var pendingWaitResult: UInt32?
     /// Observes memory accesses, calls and synchronization; nil runs the uninstrumented loop.
@@ -240,13 +244,15 @@ enum Probed: ExecutionMode { @usableFromInline static var probed: Bool { true } 
 
 // MARK: - Opcode profile (a developer aid: `weft run --profile-ops`)
 
-/// A probe that observes nothing; attaching it selects the instrumented loop, which also counts opcodes.
-final class NullProbe: ExecutionProbe {
-    func memoryAccess(thread: ExecutionThread, address: UInt64, size: Int, isWrite: Bool, isAtomic: Bool) {}
-    func bulkAccess(thread: ExecutionThread, address: UInt64, size: UInt64, isWrite: Bool) {}
-    func call(thread: ExecutionThread, function: FunctionRef) {}
-    func `return`(thread: ExecutionThread) {}
-    func synchronization(thread: ExecutionThread, kind: SyncKind, address: UInt64) {}
+/// A probe that observes nothing; attaching it selects the instrumented loop (which can count
+/// opcodes and preempt at memory accesses).
+public final class NullProbe: ExecutionProbe {
+    public init() {}
+    public func memoryAccess(thread: ExecutionThread, address: UInt64, size: Int, isWrite: Bool, isAtomic: Bool) {}
+    public func bulkAccess(thread: ExecutionThread, address: UInt64, size: UInt64, isWrite: Bool) {}
+    public func call(thread: ExecutionThread, function: FunctionRef) {}
+    public func `return`(thread: ExecutionThread) {}
+    public func synchronization(thread: ExecutionThread, kind: SyncKind, address: UInt64) {}
 }
 
 extension ExecutionThread {

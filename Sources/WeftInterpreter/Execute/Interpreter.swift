@@ -86,6 +86,7 @@ extension ExecutionThread {
         var memSize = UInt64(memData?.pointee.byteCount ?? 0)
         var budget = yieldBudget
         let syncPoints = yieldAtSyncPoints
+        let preemptAccesses = M.probed && preemptAtMemoryAccesses
         var trap: Trap.Kind?
         var hostError: (any Error)?
         var yielded = false
@@ -252,133 +253,199 @@ extension ExecutionThread {
             case .load8s:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 1, false, false) }
+                if M.probed {
+                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
+                    probeAccess(pc, fn, ea, 1, false, false)
+                }
                 fp[Int(pc[1])] = UInt64(bitPattern: Int64(memBase.load(fromByteOffset: Int(ea), as: Int8.self)))
                 pc += 4
             case .load8u:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 1, false, false) }
+                if M.probed {
+                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
+                    probeAccess(pc, fn, ea, 1, false, false)
+                }
                 fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt8.self))
                 pc += 4
             case .load16s:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 2, false, false) }
+                if M.probed {
+                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
+                    probeAccess(pc, fn, ea, 2, false, false)
+                }
                 fp[Int(pc[1])] = UInt64(bitPattern: Int64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: Int16.self)))
                 pc += 4
             case .load16u:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 2, false, false) }
+                if M.probed {
+                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
+                    probeAccess(pc, fn, ea, 2, false, false)
+                }
                 fp[Int(pc[1])] = UInt64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: UInt16.self))
                 pc += 4
             case .load32s:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 4, false, false) }
+                if M.probed {
+                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
+                    probeAccess(pc, fn, ea, 4, false, false)
+                }
                 fp[Int(pc[1])] = UInt64(bitPattern: Int64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: Int32.self)))
                 pc += 4
             case .load32u:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 4, false, false) }
+                if M.probed {
+                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
+                    probeAccess(pc, fn, ea, 4, false, false)
+                }
                 fp[Int(pc[1])] = UInt64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: UInt32.self))
                 pc += 4
             case .load64:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 8, false, false) }
+                if M.probed {
+                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
+                    probeAccess(pc, fn, ea, 8, false, false)
+                }
                 fp[Int(pc[1])] = memBase.loadUnaligned(fromByteOffset: Int(ea), as: UInt64.self)
                 pc += 4
             case .store8:
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 1, true, false) }
+                if M.probed {
+                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
+                    probeAccess(pc, fn, ea, 1, true, false)
+                }
                 memBase.storeBytes(of: UInt8(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt8.self)
                 pc += 4
             case .store16:
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 2, true, false) }
+                if M.probed {
+                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
+                    probeAccess(pc, fn, ea, 2, true, false)
+                }
                 memBase.storeBytes(of: UInt16(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt16.self)
                 pc += 4
             case .store32:
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 4, true, false) }
+                if M.probed {
+                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
+                    probeAccess(pc, fn, ea, 4, true, false)
+                }
                 memBase.storeBytes(of: UInt32(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt32.self)
                 pc += 4
             case .store64:
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 8, true, false) }
+                if M.probed {
+                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
+                    probeAccess(pc, fn, ea, 8, true, false)
+                }
                 memBase.storeBytes(of: UInt64(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt64.self)
                 pc += 4
             case .load8sX:
                 let ea = UInt64(i32(fp, pc[2]) &+ i32(fp, pc[3])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 1, false, false) }
+                if M.probed {
+                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
+                    probeAccess(pc, fn, ea, 1, false, false)
+                }
                 fp[Int(pc[1])] = UInt64(bitPattern: Int64(memBase.load(fromByteOffset: Int(ea), as: Int8.self)))
                 pc += 5
             case .load8uX:
                 let ea = UInt64(i32(fp, pc[2]) &+ i32(fp, pc[3])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 1, false, false) }
+                if M.probed {
+                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
+                    probeAccess(pc, fn, ea, 1, false, false)
+                }
                 fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt8.self))
                 pc += 5
             case .load16sX:
                 let ea = UInt64(i32(fp, pc[2]) &+ i32(fp, pc[3])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 2, false, false) }
+                if M.probed {
+                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
+                    probeAccess(pc, fn, ea, 2, false, false)
+                }
                 fp[Int(pc[1])] = UInt64(bitPattern: Int64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: Int16.self)))
                 pc += 5
             case .load16uX:
                 let ea = UInt64(i32(fp, pc[2]) &+ i32(fp, pc[3])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 2, false, false) }
+                if M.probed {
+                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
+                    probeAccess(pc, fn, ea, 2, false, false)
+                }
                 fp[Int(pc[1])] = UInt64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: UInt16.self))
                 pc += 5
             case .load32sX:
                 let ea = UInt64(i32(fp, pc[2]) &+ i32(fp, pc[3])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 4, false, false) }
+                if M.probed {
+                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
+                    probeAccess(pc, fn, ea, 4, false, false)
+                }
                 fp[Int(pc[1])] = UInt64(bitPattern: Int64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: Int32.self)))
                 pc += 5
             case .load32uX:
                 let ea = UInt64(i32(fp, pc[2]) &+ i32(fp, pc[3])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 4, false, false) }
+                if M.probed {
+                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
+                    probeAccess(pc, fn, ea, 4, false, false)
+                }
                 fp[Int(pc[1])] = UInt64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: UInt32.self))
                 pc += 5
             case .load64X:
                 let ea = UInt64(i32(fp, pc[2]) &+ i32(fp, pc[3])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 8, false, false) }
+                if M.probed {
+                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
+                    probeAccess(pc, fn, ea, 8, false, false)
+                }
                 fp[Int(pc[1])] = memBase.loadUnaligned(fromByteOffset: Int(ea), as: UInt64.self)
                 pc += 5
             case .store8X:
                 let ea = UInt64(i32(fp, pc[1]) &+ i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 1, true, false) }
+                if M.probed {
+                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
+                    probeAccess(pc, fn, ea, 1, true, false)
+                }
                 memBase.storeBytes(of: UInt8(truncatingIfNeeded: fp[Int(pc[3])]), toByteOffset: Int(ea), as: UInt8.self)
                 pc += 5
             case .store16X:
                 let ea = UInt64(i32(fp, pc[1]) &+ i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 2, true, false) }
+                if M.probed {
+                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
+                    probeAccess(pc, fn, ea, 2, true, false)
+                }
                 memBase.storeBytes(of: UInt16(truncatingIfNeeded: fp[Int(pc[3])]), toByteOffset: Int(ea), as: UInt16.self)
                 pc += 5
             case .store32X:
                 let ea = UInt64(i32(fp, pc[1]) &+ i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 4, true, false) }
+                if M.probed {
+                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
+                    probeAccess(pc, fn, ea, 4, true, false)
+                }
                 memBase.storeBytes(of: UInt32(truncatingIfNeeded: fp[Int(pc[3])]), toByteOffset: Int(ea), as: UInt32.self)
                 pc += 5
             case .store64X:
                 let ea = UInt64(i32(fp, pc[1]) &+ i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 8, true, false) }
+                if M.probed {
+                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
+                    probeAccess(pc, fn, ea, 8, true, false)
+                }
                 memBase.storeBytes(of: UInt64(truncatingIfNeeded: fp[Int(pc[3])]), toByteOffset: Int(ea), as: UInt64.self)
                 pc += 5
             case .atomicLoad8:
