@@ -74,6 +74,57 @@ extension ExecutionThread {
     @inline(never)
     func probeCall(_ f: UnsafeMutablePointer<FuncEntity>) { probe?.call(thread: self, function: FunctionRef(f)) }
 
+    enum CallResult { case proceed, yield, stackExhausted, hostError }
+
+    /// The shared part of `call`, `call_indirect` and `call_ref`: a host function runs in place
+    /// (and is a scheduling point); a wasm function gets its frame at `base`, switching the cached
+    /// instance and memory when it belongs to another instance, and charges the yield budget.
+    @inline(__always)
+    func performCall<M: ExecutionMode>(
+        _: M.Type, _ callee: UnsafeMutablePointer<FuncEntity>, base: UnsafeMutablePointer<UInt64>, length: Int,
+        _ pc: inout UnsafeMutablePointer<UInt32>, _ fp: inout UnsafeMutablePointer<UInt64>,
+        _ fn: inout UnsafeMutablePointer<FuncEntity>, _ inst: inout UnsafeMutablePointer<InstanceData>,
+        _ memData: inout UnsafeMutablePointer<MemoryData>?, _ memBase: inout UnsafeMutableRawPointer,
+        _ memSize: inout UInt64, _ budget: inout Int, _ hostError: inout (any Error)?
+    ) -> CallResult {
+        if callee.pointee.code == nil {
+            self.pc = pc; self.fp = fp; self.fn = fn
+            if let e = hostCallInLoop(callee, base: base) {
+                hostError = e
+                return .hostError
+            }
+            memBase = memData?.pointee.base ?? memBase
+            memSize = UInt64(memData?.pointee.byteCount ?? 0)
+            pc += length
+            return yieldAtSyncPoints ? .yield : .proceed
+        }
+        guard enter(callee, base: base, returnPC: pc + length, pc: &pc, fp: &fp, fn: &fn) else { return .stackExhausted }
+        if M.probed { probeCall(fn) }
+        if inst != fn.pointee.instance {
+            inst = fn.pointee.instance
+            memData = inst.pointee.memory
+            memBase = memData?.pointee.base ?? memBase
+            memSize = UInt64(memData?.pointee.byteCount ?? 0)
+        }
+        budget &-= 1
+        return budget <= 0 ? .yield : .proceed
+    }
+
+    /// Reports a plain memory access to the probe; true when the thread should yield before it
+    /// (``preemptAtMemoryAccesses``). Only the instrumented loop calls it.
+    @inline(__always)
+    func instrumentAccess(
+        _ pc: UnsafeMutablePointer<UInt32>, _ fn: UnsafeMutablePointer<FuncEntity>, _ ea: UInt64, _ size: Int,
+        _ isWrite: Bool, _ preempt: Bool, _ budget: inout Int
+    ) -> Bool {
+        if preempt {
+            budget &-= 1
+            if budget <= 0 { return true }
+        }
+        probeAccess(pc, fn, ea, size, isWrite, false)
+        return false
+    }
+
     /// The execution loop. `M` selects the variant: with ``Probed`` every memory access, call and
     /// synchronization is reported to ``probe``; with ``Unprobed`` those checks do not exist.
     func run<M: ExecutionMode>(_: M.Type) -> StopReason {
@@ -124,27 +175,11 @@ extension ExecutionThread {
                 pc = pc.advanced(by: Int(Int32(bitPattern: pc[3 + Int(k)])))
             case .call:
                 let callee = inst.pointee.functions[Int(pc[1])]
-                let base = fp + Int(pc[2])
-                if callee.pointee.code == nil {
-                    self.pc = pc; self.fp = fp; self.fn = fn
-                    if let e = hostCallInLoop(callee, base: base) { hostError = e; break loop }
-                    memBase = memData?.pointee.base ?? memBase
-                    memSize = UInt64(memData?.pointee.byteCount ?? 0)
-                    pc += 3
-                    if syncPoints { yielded = true; break loop }
-                } else {
-                    guard enter(callee, base: base, returnPC: pc + 3, pc: &pc, fp: &fp, fn: &fn) else {
-                        trap = .callStackExhausted; break loop
-                    }
-                    if M.probed { probeCall(fn) }
-                    if inst != fn.pointee.instance {
-                        inst = fn.pointee.instance
-                        memData = inst.pointee.memory
-                        memBase = memData?.pointee.base ?? memBase
-                        memSize = UInt64(memData?.pointee.byteCount ?? 0)
-                    }
-                    budget &-= 1
-                    if budget <= 0 { yielded = true; break loop }
+                switch performCall(M.self, callee, base: fp + Int(pc[2]), length: 3, &pc, &fp, &fn, &inst, &memData, &memBase, &memSize, &budget, &hostError) {
+                case .proceed: break
+                case .yield: yielded = true; break loop
+                case .stackExhausted: trap = .callStackExhausted; break loop
+                case .hostError: break loop
                 }
             case .callIndirect:
                 let table = inst.pointee.tables[Int(pc[2])]
@@ -157,53 +192,21 @@ extension ExecutionThread {
                 guard callee.pointee.typeID == inst.pointee.typeIDs[Int(pc[1])] else {
                     trap = .indirectCallTypeMismatch; break loop
                 }
-                let base = fp + Int(pc[4])
-                if callee.pointee.code == nil {
-                    self.pc = pc; self.fp = fp; self.fn = fn
-                    if let e = hostCallInLoop(callee, base: base) { hostError = e; break loop }
-                    memBase = memData?.pointee.base ?? memBase
-                    memSize = UInt64(memData?.pointee.byteCount ?? 0)
-                    pc += 5
-                    if syncPoints { yielded = true; break loop }
-                } else {
-                    guard enter(callee, base: base, returnPC: pc + 5, pc: &pc, fp: &fp, fn: &fn) else {
-                        trap = .callStackExhausted; break loop
-                    }
-                    if M.probed { probeCall(fn) }
-                    if inst != fn.pointee.instance {
-                        inst = fn.pointee.instance
-                        memData = inst.pointee.memory
-                        memBase = memData?.pointee.base ?? memBase
-                        memSize = UInt64(memData?.pointee.byteCount ?? 0)
-                    }
-                    budget &-= 1
-                    if budget <= 0 { yielded = true; break loop }
+                switch performCall(M.self, callee, base: fp + Int(pc[4]), length: 5, &pc, &fp, &fn, &inst, &memData, &memBase, &memSize, &budget, &hostError) {
+                case .proceed: break
+                case .yield: yielded = true; break loop
+                case .stackExhausted: trap = .callStackExhausted; break loop
+                case .hostError: break loop
                 }
             case .callRef:
                 guard let callee = UnsafeMutablePointer<FuncEntity>(bitPattern: UInt(fp[Int(pc[2])])) else {
                     trap = .nullFunctionReference; break loop
                 }
-                let base = fp + Int(pc[3])
-                if callee.pointee.code == nil {
-                    self.pc = pc; self.fp = fp; self.fn = fn
-                    if let e = hostCallInLoop(callee, base: base) { hostError = e; break loop }
-                    memBase = memData?.pointee.base ?? memBase
-                    memSize = UInt64(memData?.pointee.byteCount ?? 0)
-                    pc += 4
-                    if syncPoints { yielded = true; break loop }
-                } else {
-                    guard enter(callee, base: base, returnPC: pc + 4, pc: &pc, fp: &fp, fn: &fn) else {
-                        trap = .callStackExhausted; break loop
-                    }
-                    if M.probed { probeCall(fn) }
-                    if inst != fn.pointee.instance {
-                        inst = fn.pointee.instance
-                        memData = inst.pointee.memory
-                        memBase = memData?.pointee.base ?? memBase
-                        memSize = UInt64(memData?.pointee.byteCount ?? 0)
-                    }
-                    budget &-= 1
-                    if budget <= 0 { yielded = true; break loop }
+                switch performCall(M.self, callee, base: fp + Int(pc[3]), length: 4, &pc, &fp, &fn, &inst, &memData, &memBase, &memSize, &budget, &hostError) {
+                case .proceed: break
+                case .yield: yielded = true; break loop
+                case .stackExhausted: trap = .callStackExhausted; break loop
+                case .hostError: break loop
                 }
             case .ret:
                 if M.probed { probe?.return(thread: self) }
@@ -253,199 +256,133 @@ extension ExecutionThread {
             case .load8s:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed {
-                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
-                    probeAccess(pc, fn, ea, 1, false, false)
-                }
+                if M.probed, instrumentAccess(pc, fn, ea, 1, false, preemptAccesses, &budget) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(bitPattern: Int64(memBase.load(fromByteOffset: Int(ea), as: Int8.self)))
                 pc += 4
             case .load8u:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed {
-                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
-                    probeAccess(pc, fn, ea, 1, false, false)
-                }
+                if M.probed, instrumentAccess(pc, fn, ea, 1, false, preemptAccesses, &budget) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt8.self))
                 pc += 4
             case .load16s:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed {
-                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
-                    probeAccess(pc, fn, ea, 2, false, false)
-                }
+                if M.probed, instrumentAccess(pc, fn, ea, 2, false, preemptAccesses, &budget) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(bitPattern: Int64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: Int16.self)))
                 pc += 4
             case .load16u:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed {
-                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
-                    probeAccess(pc, fn, ea, 2, false, false)
-                }
+                if M.probed, instrumentAccess(pc, fn, ea, 2, false, preemptAccesses, &budget) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: UInt16.self))
                 pc += 4
             case .load32s:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed {
-                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
-                    probeAccess(pc, fn, ea, 4, false, false)
-                }
+                if M.probed, instrumentAccess(pc, fn, ea, 4, false, preemptAccesses, &budget) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(bitPattern: Int64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: Int32.self)))
                 pc += 4
             case .load32u:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed {
-                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
-                    probeAccess(pc, fn, ea, 4, false, false)
-                }
+                if M.probed, instrumentAccess(pc, fn, ea, 4, false, preemptAccesses, &budget) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: UInt32.self))
                 pc += 4
             case .load64:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed {
-                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
-                    probeAccess(pc, fn, ea, 8, false, false)
-                }
+                if M.probed, instrumentAccess(pc, fn, ea, 8, false, preemptAccesses, &budget) { yielded = true; break loop }
                 fp[Int(pc[1])] = memBase.loadUnaligned(fromByteOffset: Int(ea), as: UInt64.self)
                 pc += 4
             case .store8:
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed {
-                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
-                    probeAccess(pc, fn, ea, 1, true, false)
-                }
+                if M.probed, instrumentAccess(pc, fn, ea, 1, true, preemptAccesses, &budget) { yielded = true; break loop }
                 memBase.storeBytes(of: UInt8(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt8.self)
                 pc += 4
             case .store16:
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed {
-                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
-                    probeAccess(pc, fn, ea, 2, true, false)
-                }
+                if M.probed, instrumentAccess(pc, fn, ea, 2, true, preemptAccesses, &budget) { yielded = true; break loop }
                 memBase.storeBytes(of: UInt16(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt16.self)
                 pc += 4
             case .store32:
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed {
-                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
-                    probeAccess(pc, fn, ea, 4, true, false)
-                }
+                if M.probed, instrumentAccess(pc, fn, ea, 4, true, preemptAccesses, &budget) { yielded = true; break loop }
                 memBase.storeBytes(of: UInt32(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt32.self)
                 pc += 4
             case .store64:
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed {
-                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
-                    probeAccess(pc, fn, ea, 8, true, false)
-                }
+                if M.probed, instrumentAccess(pc, fn, ea, 8, true, preemptAccesses, &budget) { yielded = true; break loop }
                 memBase.storeBytes(of: UInt64(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt64.self)
                 pc += 4
             case .load8sX:
                 let ea = UInt64(i32(fp, pc[2]) &+ i32(fp, pc[3])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed {
-                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
-                    probeAccess(pc, fn, ea, 1, false, false)
-                }
+                if M.probed, instrumentAccess(pc, fn, ea, 1, false, preemptAccesses, &budget) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(bitPattern: Int64(memBase.load(fromByteOffset: Int(ea), as: Int8.self)))
                 pc += 5
             case .load8uX:
                 let ea = UInt64(i32(fp, pc[2]) &+ i32(fp, pc[3])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed {
-                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
-                    probeAccess(pc, fn, ea, 1, false, false)
-                }
+                if M.probed, instrumentAccess(pc, fn, ea, 1, false, preemptAccesses, &budget) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt8.self))
                 pc += 5
             case .load16sX:
                 let ea = UInt64(i32(fp, pc[2]) &+ i32(fp, pc[3])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed {
-                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
-                    probeAccess(pc, fn, ea, 2, false, false)
-                }
+                if M.probed, instrumentAccess(pc, fn, ea, 2, false, preemptAccesses, &budget) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(bitPattern: Int64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: Int16.self)))
                 pc += 5
             case .load16uX:
                 let ea = UInt64(i32(fp, pc[2]) &+ i32(fp, pc[3])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed {
-                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
-                    probeAccess(pc, fn, ea, 2, false, false)
-                }
+                if M.probed, instrumentAccess(pc, fn, ea, 2, false, preemptAccesses, &budget) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: UInt16.self))
                 pc += 5
             case .load32sX:
                 let ea = UInt64(i32(fp, pc[2]) &+ i32(fp, pc[3])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed {
-                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
-                    probeAccess(pc, fn, ea, 4, false, false)
-                }
+                if M.probed, instrumentAccess(pc, fn, ea, 4, false, preemptAccesses, &budget) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(bitPattern: Int64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: Int32.self)))
                 pc += 5
             case .load32uX:
                 let ea = UInt64(i32(fp, pc[2]) &+ i32(fp, pc[3])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed {
-                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
-                    probeAccess(pc, fn, ea, 4, false, false)
-                }
+                if M.probed, instrumentAccess(pc, fn, ea, 4, false, preemptAccesses, &budget) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: UInt32.self))
                 pc += 5
             case .load64X:
                 let ea = UInt64(i32(fp, pc[2]) &+ i32(fp, pc[3])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed {
-                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
-                    probeAccess(pc, fn, ea, 8, false, false)
-                }
+                if M.probed, instrumentAccess(pc, fn, ea, 8, false, preemptAccesses, &budget) { yielded = true; break loop }
                 fp[Int(pc[1])] = memBase.loadUnaligned(fromByteOffset: Int(ea), as: UInt64.self)
                 pc += 5
             case .store8X:
                 let ea = UInt64(i32(fp, pc[1]) &+ i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed {
-                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
-                    probeAccess(pc, fn, ea, 1, true, false)
-                }
+                if M.probed, instrumentAccess(pc, fn, ea, 1, true, preemptAccesses, &budget) { yielded = true; break loop }
                 memBase.storeBytes(of: UInt8(truncatingIfNeeded: fp[Int(pc[3])]), toByteOffset: Int(ea), as: UInt8.self)
                 pc += 5
             case .store16X:
                 let ea = UInt64(i32(fp, pc[1]) &+ i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed {
-                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
-                    probeAccess(pc, fn, ea, 2, true, false)
-                }
+                if M.probed, instrumentAccess(pc, fn, ea, 2, true, preemptAccesses, &budget) { yielded = true; break loop }
                 memBase.storeBytes(of: UInt16(truncatingIfNeeded: fp[Int(pc[3])]), toByteOffset: Int(ea), as: UInt16.self)
                 pc += 5
             case .store32X:
                 let ea = UInt64(i32(fp, pc[1]) &+ i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed {
-                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
-                    probeAccess(pc, fn, ea, 4, true, false)
-                }
+                if M.probed, instrumentAccess(pc, fn, ea, 4, true, preemptAccesses, &budget) { yielded = true; break loop }
                 memBase.storeBytes(of: UInt32(truncatingIfNeeded: fp[Int(pc[3])]), toByteOffset: Int(ea), as: UInt32.self)
                 pc += 5
             case .store64X:
                 let ea = UInt64(i32(fp, pc[1]) &+ i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed {
-                    if preemptAccesses { budget &-= 1; if budget <= 0 { yielded = true; break loop } }
-                    probeAccess(pc, fn, ea, 8, true, false)
-                }
+                if M.probed, instrumentAccess(pc, fn, ea, 8, true, preemptAccesses, &budget) { yielded = true; break loop }
                 memBase.storeBytes(of: UInt64(truncatingIfNeeded: fp[Int(pc[3])]), toByteOffset: Int(ea), as: UInt64.self)
                 pc += 5
             case .atomicLoad8:
