@@ -57,6 +57,11 @@ public final class ExecutionThread {
     var opcodeCounts: UnsafeMutablePointer<Int>?
     /// A number the embedder assigns (the wasi-threads thread id).
     public var id: Int32 = 0
+    /// Set when the loop yields right after an atomic instruction (``yieldAtSyncPoints``): its
+    /// length in code words, so ``lastAtomic`` can find it; 0 for any other stop.
+    var syncInstructionLength = 0
+    /// The effective address of that instruction.
+    var syncAddress: UInt64 = 0
 
     public init(store: Store) {
         self.store = store
@@ -123,8 +128,38 @@ public final class ExecutionThread {
         return (0..<Int(e.pointee.resultCount)).map { stackBase[$0] }
     }
 
+    /// The atomic instruction the thread executed just before it yielded at a synchronization
+    /// point, with the values it read and wrote; nil when the last stop was not such a yield.
+    /// Valid until the thread resumes.
+    public var lastAtomic: AtomicAccess? {
+        guard syncInstructionLength > 0, let pc, let fn else { return nil }
+        let at = pc - syncInstructionLength
+        guard let op = Op(rawValue: UInt16(truncatingIfNeeded: at.pointee & 0xFFFF)) else { return nil }
+        let (kind, width) = AtomicAccess.classify(op)
+        guard let kind else { return nil }
+        var access = AtomicAccess(kind: kind, address: syncAddress, width: width)
+        switch kind {
+        case .load, .rmw, .cmpxchg, .wait, .notify: access.read = fp[Int(at[1])]
+        case .store, .fence: break
+        }
+        if kind == .store || kind == .rmw || kind == .cmpxchg,
+            let memory = fn.pointee.instance.pointee.memory,
+            syncAddress &+ UInt64(width) <= UInt64(memory.pointee.byteCount)
+        {
+            let p = memory.pointee.base + Int(syncAddress)
+            switch width {
+            case 1: access.written = UInt64(p.load(as: UInt8.self))
+            case 2: access.written = UInt64(p.loadUnaligned(as: UInt16.self))
+            case 4: access.written = UInt64(p.loadUnaligned(as: UInt32.self))
+            default: access.written = p.loadUnaligned(as: UInt64.self)
+            }
+        }
+        return access
+    }
+
     /// Runs until the entry function returns, a trap, a host error, or the yield budget ends.
     public func resume() -> StopReason {
+        syncInstructionLength = 0
         guard let pc else {
             // A host function as the entry point.
             guard let e = entryFunction else { return .returned }
@@ -218,6 +253,54 @@ public protocol ExecutionProbe: AnyObject {
 }
 
 public enum SyncKind: Sendable { case rmw, wait, notify, fence }
+
+/// One executed atomic instruction (see ``ExecutionThread/lastAtomic``).
+public struct AtomicAccess: Equatable, Sendable {
+    public enum Kind: UInt8, Sendable { case load, store, rmw, cmpxchg, wait, notify, fence }
+    public var kind: Kind
+    public var address: UInt64
+    /// Bytes accessed (0 for a fence).
+    public var width: Int
+    /// The value loaded (a load, the old value of an RMW or cmpxchg), or the instruction's
+    /// result (a wait's 0/1/2, the number a notify woke).
+    public var read: UInt64?
+    /// The memory contents after a store, RMW or cmpxchg.
+    public var written: UInt64?
+
+    public init(kind: Kind, address: UInt64, width: Int, read: UInt64? = nil, written: UInt64? = nil) {
+        self.kind = kind
+        self.address = address
+        self.width = width
+        self.read = read
+        self.written = written
+    }
+
+    static func classify(_ op: Op) -> (Kind?, Int) {
+        switch op {
+        case .atomicLoad8: return (.load, 1)
+        case .atomicLoad16: return (.load, 2)
+        case .atomicLoad32: return (.load, 4)
+        case .atomicLoad64: return (.load, 8)
+        case .atomicStore8: return (.store, 1)
+        case .atomicStore16: return (.store, 2)
+        case .atomicStore32: return (.store, 4)
+        case .atomicStore64: return (.store, 8)
+        case .rmwAdd8, .rmwSub8, .rmwAnd8, .rmwOr8, .rmwXor8, .rmwXchg8: return (.rmw, 1)
+        case .rmwAdd16, .rmwSub16, .rmwAnd16, .rmwOr16, .rmwXor16, .rmwXchg16: return (.rmw, 2)
+        case .rmwAdd32, .rmwSub32, .rmwAnd32, .rmwOr32, .rmwXor32, .rmwXchg32: return (.rmw, 4)
+        case .rmwAdd64, .rmwSub64, .rmwAnd64, .rmwOr64, .rmwXor64, .rmwXchg64: return (.rmw, 8)
+        case .cmpxchg8: return (.cmpxchg, 1)
+        case .cmpxchg16: return (.cmpxchg, 2)
+        case .cmpxchg32: return (.cmpxchg, 4)
+        case .cmpxchg64: return (.cmpxchg, 8)
+        case .wait32: return (.wait, 4)
+        case .wait64: return (.wait, 8)
+        case .notify: return (.notify, 4)
+        case .fence: return (.fence, 0)
+        default: return (nil, 0)
+        }
+    }
+}
 
 public enum WaitDecision {
     case result(UInt32)

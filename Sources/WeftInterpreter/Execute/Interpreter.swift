@@ -392,7 +392,7 @@ extension ExecutionThread {
                 if M.probed { probeAccess(pc, fn, ea, 1, false, true) }
                 fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt8.self))
                 pc += 4
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 4; syncAddress = ea; yielded = true; break loop }
             case .atomicStore8:
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -400,7 +400,7 @@ extension ExecutionThread {
                 if M.probed { probeAccess(pc, fn, ea, 1, true, true) }
                 memBase.storeBytes(of: UInt8(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt8.self)
                 pc += 4
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 4; syncAddress = ea; yielded = true; break loop }
             case .rmwAdd8:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -411,7 +411,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old &+ v, toByteOffset: Int(ea), as: UInt8.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .rmwSub8:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -422,7 +422,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old &- v, toByteOffset: Int(ea), as: UInt8.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .rmwAnd8:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -433,7 +433,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old & v, toByteOffset: Int(ea), as: UInt8.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .rmwOr8:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -444,7 +444,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old | v, toByteOffset: Int(ea), as: UInt8.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .rmwXor8:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -455,7 +455,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old ^ v, toByteOffset: Int(ea), as: UInt8.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .rmwXchg8:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -466,7 +466,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: v, toByteOffset: Int(ea), as: UInt8.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .cmpxchg8:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[5])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -478,7 +478,7 @@ extension ExecutionThread {
                 }
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 6
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 6; syncAddress = ea; yielded = true; break loop }
             case .atomicLoad16:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -486,7 +486,7 @@ extension ExecutionThread {
                 if M.probed { probeAccess(pc, fn, ea, 2, false, true) }
                 fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt16.self))
                 pc += 4
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 4; syncAddress = ea; yielded = true; break loop }
             case .atomicStore16:
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -494,7 +494,7 @@ extension ExecutionThread {
                 if M.probed { probeAccess(pc, fn, ea, 2, true, true) }
                 memBase.storeBytes(of: UInt16(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt16.self)
                 pc += 4
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 4; syncAddress = ea; yielded = true; break loop }
             case .rmwAdd16:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -505,7 +505,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old &+ v, toByteOffset: Int(ea), as: UInt16.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .rmwSub16:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -516,7 +516,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old &- v, toByteOffset: Int(ea), as: UInt16.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .rmwAnd16:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -527,7 +527,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old & v, toByteOffset: Int(ea), as: UInt16.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .rmwOr16:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -538,7 +538,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old | v, toByteOffset: Int(ea), as: UInt16.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .rmwXor16:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -549,7 +549,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old ^ v, toByteOffset: Int(ea), as: UInt16.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .rmwXchg16:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -560,7 +560,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: v, toByteOffset: Int(ea), as: UInt16.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .cmpxchg16:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[5])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -572,7 +572,7 @@ extension ExecutionThread {
                 }
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 6
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 6; syncAddress = ea; yielded = true; break loop }
             case .atomicLoad32:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -580,7 +580,7 @@ extension ExecutionThread {
                 if M.probed { probeAccess(pc, fn, ea, 4, false, true) }
                 fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt32.self))
                 pc += 4
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 4; syncAddress = ea; yielded = true; break loop }
             case .atomicStore32:
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -588,7 +588,7 @@ extension ExecutionThread {
                 if M.probed { probeAccess(pc, fn, ea, 4, true, true) }
                 memBase.storeBytes(of: UInt32(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt32.self)
                 pc += 4
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 4; syncAddress = ea; yielded = true; break loop }
             case .rmwAdd32:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -599,7 +599,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old &+ v, toByteOffset: Int(ea), as: UInt32.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .rmwSub32:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -610,7 +610,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old &- v, toByteOffset: Int(ea), as: UInt32.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .rmwAnd32:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -621,7 +621,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old & v, toByteOffset: Int(ea), as: UInt32.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .rmwOr32:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -632,7 +632,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old | v, toByteOffset: Int(ea), as: UInt32.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .rmwXor32:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -643,7 +643,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old ^ v, toByteOffset: Int(ea), as: UInt32.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .rmwXchg32:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -654,7 +654,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: v, toByteOffset: Int(ea), as: UInt32.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .cmpxchg32:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[5])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -666,7 +666,7 @@ extension ExecutionThread {
                 }
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 6
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 6; syncAddress = ea; yielded = true; break loop }
             case .atomicLoad64:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -674,7 +674,7 @@ extension ExecutionThread {
                 if M.probed { probeAccess(pc, fn, ea, 8, false, true) }
                 fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt64.self))
                 pc += 4
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 4; syncAddress = ea; yielded = true; break loop }
             case .atomicStore64:
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -682,7 +682,7 @@ extension ExecutionThread {
                 if M.probed { probeAccess(pc, fn, ea, 8, true, true) }
                 memBase.storeBytes(of: UInt64(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt64.self)
                 pc += 4
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 4; syncAddress = ea; yielded = true; break loop }
             case .rmwAdd64:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -693,7 +693,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old &+ v, toByteOffset: Int(ea), as: UInt64.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .rmwSub64:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -704,7 +704,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old &- v, toByteOffset: Int(ea), as: UInt64.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .rmwAnd64:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -715,7 +715,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old & v, toByteOffset: Int(ea), as: UInt64.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .rmwOr64:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -726,7 +726,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old | v, toByteOffset: Int(ea), as: UInt64.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .rmwXor64:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -737,7 +737,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: old ^ v, toByteOffset: Int(ea), as: UInt64.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .rmwXchg64:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -748,7 +748,7 @@ extension ExecutionThread {
                 memBase.storeBytes(of: v, toByteOffset: Int(ea), as: UInt64.self)
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .cmpxchg64:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[5])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -760,7 +760,7 @@ extension ExecutionThread {
                 }
                 fp[Int(pc[1])] = UInt64(old)
                 pc += 6
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 6; syncAddress = ea; yielded = true; break loop }
             case .memorySize:
                 fp[Int(pc[1])] = memSize / UInt64(LinearMemory.pageSize)
                 pc += 2
@@ -837,7 +837,7 @@ extension ExecutionThread {
                     }
                 }
                 pc += 6
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 6; syncAddress = ea; yielded = true; break loop }
             case .notify:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
@@ -850,11 +850,11 @@ extension ExecutionThread {
                     fp[Int(pc[1])] = 0
                 }
                 pc += 5
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .fence:
                 if M.probed { probeSync(pc, fn, .fence, 0) }
                 pc += 1
-                if syncPoints { yielded = true; break loop }
+                if syncPoints { syncInstructionLength = 1; syncAddress = 0; yielded = true; break loop }
             case .tableGet:
                 let t = inst.pointee.tables[Int(pc[3])]
                 let i = i32(fp, pc[2])
