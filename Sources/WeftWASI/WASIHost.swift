@@ -20,6 +20,9 @@ public struct WeftGuestMemory: GuestMemory, @unchecked Sendable {
         offset: UInt, count: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> T
     ) rethrows -> T {
         if let memory, let buffer = memory.bytes(at: UInt64(offset), count: count) {
+            guard fault.capturing, count > 0 else { return try body(buffer) }
+            let before = [UInt8](buffer)
+            defer { fault.recordChanges(at: UInt64(offset), before: before, after: UnsafeRawBufferPointer(buffer)) }
             return try body(buffer)
         }
         fault.outOfBounds = true
@@ -36,7 +39,42 @@ public struct WeftGuestMemory: GuestMemory, @unchecked Sendable {
 
 final class FaultFlag: @unchecked Sendable {
     var outOfBounds = false
+    /// When set, the bytes a WASI call changes in guest memory are collected in `writes`.
+    var capturing = false
+    var writes: [MemoryWrite] = []
+
+    func recordChanges(at address: UInt64, before: [UInt8], after: UnsafeRawBufferPointer) {
+        var i = 0
+        let n = before.count
+        while i < n {
+            if before[i] == after[i] { i += 1; continue }
+            var j = i + 1
+            // Runs of changed bytes separated by fewer than 8 unchanged ones become one write.
+            var lastChanged = i
+            while j < n, j - lastChanged <= 8 {
+                if before[j] != after[j] { lastChanged = j }
+                j += 1
+            }
+            writes.append(MemoryWrite(address: address + UInt64(i), bytes: [UInt8](after[i...lastChanged])))
+            i = lastChanged + 1
+        }
+    }
 }
+
+/// Bytes a host call stored into guest memory.
+public struct MemoryWrite: Equatable, Sendable {
+    public var address: UInt64
+    public var bytes: [UInt8]
+
+    public init(address: UInt64, bytes: [UInt8]) {
+        self.address = address
+        self.bytes = bytes
+    }
+}
+
+/// Sits between a guest's WASI call and WasmKit's implementation (see ``WASIHost/interceptor``):
+/// it may call `perform` (the real implementation) or answer the call itself.
+public typealias WASIInterceptor = (_ name: String, _ call: HostCall, _ perform: (HostCall) throws -> [UInt64]) throws -> [UInt64]
 
 /// Options for the WASI environment a program runs in.
 public struct WASIOptions {
@@ -55,13 +93,24 @@ public struct WASIOptions {
     }
 }
 
+/// The guest ended the program with `proc_exit(code)` (as replayed from a trace).
+public struct GuestExit: Error, Equatable {
+    public let code: UInt32
+    public init(code: UInt32) { self.code = code }
+}
+
 /// WASI preview1 (`wasi_snapshot_preview1`) from WasmKit's `WASI` product, as Weft host functions.
 public final class WASIHost {
     let bridge: WASIBridgeToHost
+    /// The host descriptor behind the guest's fd 0.
+    public let stdinDescriptor: Int32
     let fault = FaultFlag()
     public private(set) var functions: [String: FunctionRef] = [:]
+    /// When set, every WASI call goes through it (recording, replay, blocking reads).
+    public var interceptor: WASIInterceptor?
 
     public init(options: WASIOptions, store: Store) throws {
+        stdinDescriptor = options.stdin
         bridge = try WASIBridgeToHost(
             args: options.arguments, environment: options.environment,
             preopens: options.preopens.map { WASIBridgeToHost.Preopen(guestPath: $0.guest, hostPath: $0.host) },
@@ -70,7 +119,7 @@ public final class WASIHost {
         for (name, f) in bridge.hostFunctions(capabilities: WASICapability<WeftGuestMemory>.all) {
             let type = f.type
             let implementation = f.implementation
-            let host = HostFunction(type: type) { call in
+            let perform: (HostCall) throws -> [UInt64] = { call in
                 let memory = WeftGuestMemory(memory: call.memory, fault: fault)
                 let args = zip(call.arguments, type.parameters).map { raw, t in Value(raw: raw, type: t) }
                 fault.outOfBounds = false
@@ -83,6 +132,10 @@ public final class WASIHost {
                 }
                 return results.map(\.raw)
             }
+            let host = HostFunction(type: type) { [unowned self] call in
+                if let interceptor = self.interceptor { return try interceptor(name, call, perform) }
+                return try perform(call)
+            }
             functions[name] = store.addHostFunction(host)
         }
     }
@@ -93,6 +146,18 @@ public final class WASIHost {
         return .function(f)
     }
 
+    /// Runs `perform` and returns what it changed in guest memory with its results.
+    public func capturingWrites<T>(_ perform: () throws -> T) rethrows -> (T, [MemoryWrite]) {
+        fault.capturing = true
+        fault.writes = []
+        defer {
+            fault.capturing = false
+            fault.writes = []
+        }
+        let result = try perform()
+        return (result, fault.writes)
+    }
+
     public func close() {
         try? bridge.close()
     }
@@ -101,7 +166,7 @@ public final class WASIHost {
 
     /// The exit code carried by a `proc_exit` error, if `error` is one.
     public static func exitCode(of error: any Error) -> UInt32? {
-        (error as? WASIExitCode)?.code
+        (error as? WASIExitCode)?.code ?? (error as? GuestExit)?.code
     }
 }
 

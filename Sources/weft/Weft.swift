@@ -73,6 +73,9 @@ struct Run: ParsableCommand {
     @Option(help: "Stop a runaway program after this many scheduling slices (exit 136).")
     var maxInstructions: Int?
 
+    @Flag(help: "Use the host's clocks and really sleep, instead of virtual time derived from execution.")
+    var realTime = false
+
     @Flag(help: .hidden)
     var profileOps = false
 
@@ -130,6 +133,7 @@ struct Run: ParsableCommand {
         threadOptions.schedule.pctDepth = pctDepth
         threadOptions.maxThreads = maxThreads
         threadOptions.maxSlices = maxInstructions
+        threadOptions.realTime = realTime
         let runner = ThreadedRunner(program: program, options: threadOptions)
         let outcome: ThreadedOutcome
         do {
