@@ -22,8 +22,8 @@ public enum RunEvent: Equatable, Sendable {
     case spawn(parent: Int32, child: Int32, argument: UInt32)
     /// `thread` finished (its `wasi_thread_start` returned).
     case exit(thread: Int32)
-    /// A virtual sleep (`poll_oneoff` on clocks only) parked `thread` until `deadline` (ns).
-    case sleep(thread: Int32, deadline: UInt64)
+    /// A sleep (`poll_oneoff` on clocks only) parked `thread`; a ``timeout`` event ends it.
+    case sleep(thread: Int32)
     /// A WASI call by `thread`: its arguments, outcome and the bytes it stored in guest memory.
     case hostCall(thread: Int32, HostCallRecord)
     /// The run ended.

@@ -385,7 +385,7 @@ public final class ThreadedRunner: SynchronizationHandler {
             if let sleep = sleepRequest, sleep.thread === thread.execution {
                 sleepRequest = nil
                 thread.state = .blocked(address: nil, deadline: sleep.deadline)
-                try emit(.sleep(thread: tid, deadline: sleep.deadline))
+                try emit(.sleep(thread: tid))
                 current = nil
                 if case .yielded = reason { continue }
             }
