@@ -45,6 +45,11 @@ let package = Package(
             name: "WeftScheduler",
             dependencies: ["WeftInterpreter", "WeftWASI"]
         ),
+        // Traces: recording a run, replaying it exactly, and reading the format.
+        .target(
+            name: "WeftTrace",
+            dependencies: ["WeftInterpreter", "WeftWASI", "WeftScheduler"]
+        ),
         // The `.wast` spec-script runner.
         .target(
             name: "WeftWAST",
@@ -56,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "weft",
             dependencies: [
-                "WeftInterpreter", "WeftWASI", "WeftWAST", "WeftScheduler",
+                "WeftInterpreter", "WeftWASI", "WeftWAST", "WeftScheduler", "WeftTrace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -12,7 +12,7 @@ struct Weft: ParsableCommand {
         commandName: "weft",
         abstract: "A deterministic record-replay debugger for multithreaded WebAssembly.",
         version: WeftVersion.string,
-        subcommands: [Run.self, Wast.self]
+        subcommands: [Run.self, Record.self, Replay.self, Dump.self, Wast.self]
     )
 
     /// Like ArgumentParser's `main()`, but a usage error is one line on stderr.
@@ -47,34 +47,9 @@ func report(_ message: String) {
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a WASI program (its _start export).",
-        discussion: "The exit status is the guest's exit code; 134 when it traps, 65 when the module is unusable.")
+        discussion: "The exit status is the guest's exit code; 134 when it traps, 65 when the module is unusable (see docs/exit-codes.md).")
 
-    @Option(name: .customLong("env"), help: ArgumentHelp("Set an environment variable for the guest.", valueName: "K=V"))
-    var environment: [String] = []
-
-    @Option(name: .customLong("dir"), help: ArgumentHelp("Preopen a host directory, optionally under another guest path.", valueName: "HOST[::GUEST]"))
-    var directories: [String] = []
-
-    @Option(help: "How threads are interleaved: rr (round robin), random, or pct.")
-    var schedule: String = "rr"
-
-    @Option(help: "Seed for the random and pct schedules.")
-    var seed: UInt64 = 0
-
-    @Option(help: "Yield points (loop back edges and calls) a thread runs before round robin switches; the upper bound of random slices otherwise.")
-    var quantum: Int = 10_000
-
-    @Option(help: "PCT bug depth d (d - 1 priority change points).")
-    var pctDepth: Int = 3
-
-    @Option(help: "Most threads alive at once, the main thread included.")
-    var maxThreads: Int = 64
-
-    @Option(help: "Stop a runaway program after this many scheduling slices (exit 136).")
-    var maxInstructions: Int?
-
-    @Flag(help: "Use the host's clocks and really sleep, instead of virtual time derived from execution.")
-    var realTime = false
+    @OptionGroup var options: RunOptions
 
     @Flag(help: .hidden)
     var profileOps = false
@@ -86,23 +61,8 @@ struct Run: ParsableCommand {
     var arguments: [String] = []
 
     func run() throws {
-        var env: [String: String] = [:]
-        for e in environment {
-            guard let eq = e.firstIndex(of: "=") else { throw ValidationError("--env expects K=V, got \(e)") }
-            env[String(e[..<eq])] = String(e[e.index(after: eq)...])
-        }
-        let preopens = directories.map { d -> (host: String, guest: String) in
-            if let r = d.range(of: "::") { return (String(d[..<r.lowerBound]), String(d[r.upperBound...])) }
-            return (d, d)
-        }
-        let options = WASIOptions(arguments: [module] + arguments, environment: env, preopens: preopens)
-        let program: Program
-        do {
-            program = try Program(path: module, options: options)
-        } catch {
-            report("\(module): \(error)")
-            throw ExitCode(ExitStatus.badModule)
-        }
+        let threadOptions = try options.threadOptions()
+        let (program, _) = try options.loadProgram(module, arguments: arguments)
         var profiled: ExecutionThread?
         if profileOps {
             program.prepareThread = { thread in
@@ -120,20 +80,6 @@ struct Run: ParsableCommand {
                 }
             }
         }
-        guard let kind = ScheduleKind(rawValue: schedule) else {
-            throw ValidationError("--schedule must be rr, random or pct, not \(schedule)")
-        }
-        guard quantum > 0, pctDepth > 0, maxThreads > 0 else {
-            throw ValidationError("--quantum, --pct-depth and --max-threads must be positive")
-        }
-        var threadOptions = ThreadOptions()
-        threadOptions.schedule.kind = kind
-        threadOptions.schedule.seed = seed
-        threadOptions.schedule.quantum = quantum
-        threadOptions.schedule.pctDepth = pctDepth
-        threadOptions.maxThreads = maxThreads
-        threadOptions.maxSlices = maxInstructions
-        threadOptions.realTime = realTime
         let runner = ThreadedRunner(program: program, options: threadOptions)
         let outcome: ThreadedOutcome
         do {
@@ -142,14 +88,7 @@ struct Run: ParsableCommand {
             report("\(module): \(error)")
             throw ExitCode(ExitStatus.badModule)
         }
-        switch outcome {
-        case .exited: break
-        case .trapped(let thread, let message): report("\(message), thread \(thread)")
-        case .deadlock(let summary, let threads):
-            report(summary)
-            for line in threads { FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
-        case .limitExceeded(let slices): report("stopped after \(slices) scheduling slices (--max-instructions)")
-        }
+        reportOutcome(outcome)
         throw ExitCode(outcome.exitStatus)
     }
 }

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import WeftInterpreter
+import WeftModule
+import WeftScheduler
+import WeftWASI
+
+/// The options of a run, shared by `run`, `record` and the other commands that start a program.
+struct RunOptions: ParsableArguments {
+    @Option(name: .customLong("env"), help: ArgumentHelp("Set an environment variable for the guest.", valueName: "K=V"))
+    var environment: [String] = []
+
+    @Option(name: .customLong("dir"), help: ArgumentHelp("Preopen a host directory, optionally under another guest path.", valueName: "HOST[::GUEST]"))
+    var directories: [String] = []
+
+    @Option(help: "How threads are interleaved: rr (round robin), random, or pct.")
+    var schedule: String = "rr"
+
+    @Option(help: "Seed for the random and pct schedules.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Yield points (loop back edges and calls) a thread runs before round robin switches; the upper bound of random slices otherwise.")
+    var quantum: Int = 10_000
+
+    @Option(help: "PCT bug depth d (d - 1 priority change points).")
+    var pctDepth: Int = 3
+
+    @Option(help: "Most threads alive at once, the main thread included.")
+    var maxThreads: Int = 64
+
+    @Option(help: "Stop a runaway program after this many scheduling slices (exit 136).")
+    var maxInstructions: Int?
+
+    @Flag(help: "Use the host's clocks and really sleep, instead of virtual time derived from execution.")
+    var realTime = false
+
+    func threadOptions() throws -> ThreadOptions {
+        guard let kind = ScheduleKind(rawValue: schedule) else {
+            throw ValidationError("--schedule must be rr, random or pct, not \(schedule)")
+        }
+        guard quantum > 0, pctDepth > 0, maxThreads > 0 else {
+            throw ValidationError("--quantum, --pct-depth and --max-threads must be positive")
+        }
+        if let m = maxInstructions, m <= 0 { throw ValidationError("--max-instructions must be positive") }
+        var o = ThreadOptions()
+        o.schedule.kind = kind
+        o.schedule.seed = seed
+        o.schedule.quantum = quantum
+        o.schedule.pctDepth = pctDepth
+        o.maxThreads = maxThreads
+        o.maxSlices = maxInstructions
+        o.realTime = realTime
+        return o
+    }
+
+    func parsedEnvironment() throws -> [(key: String, value: String)] {
+        try environment.map { e in
+            guard let eq = e.firstIndex(of: "=") else { throw ValidationError("--env expects K=V, got \(e)") }
+            return (String(e[..<eq]), String(e[e.index(after: eq)...]))
+        }
+    }
+
+    var preopens: [(host: String, guest: String)] {
+        directories.map { d in
+            if let r = d.range(of: "::") { return (String(d[..<r.lowerBound]), String(d[r.upperBound...])) }
+            return (d, d)
+        }
+    }
+
+    /// Loads and prepares `module` with these options; an unusable module exits 65 with one line.
+    func loadProgram(_ module: String, arguments: [String]) throws -> (Program, [UInt8]) {
+        var env: [String: String] = [:]
+        for (k, v) in try parsedEnvironment() { env[k] = v }
+        let options = WASIOptions(arguments: [module] + arguments, environment: env, preopens: preopens)
+        do {
+            let (decoded, bytes) = try Module.load(path: module)
+            return (try Program(compiled: try CompiledModule.compile(decoded), options: options), bytes)
+        } catch {
+            report("\(module): \(error)")
+            throw ExitCode(ExitStatus.badModule)
+        }
+    }
+}
+
+/// Prints how a run ended (nothing for a normal exit).
+func reportOutcome(_ outcome: ThreadedOutcome) {
+    switch outcome {
+    case .exited: break
+    case .trapped(let thread, let message): report("\(message), thread \(thread)")
+    case .deadlock(let summary, let threads):
+        report(summary)
+        for line in threads { FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
+    case .limitExceeded(let slices): report("stopped after \(slices) scheduling slices (--max-instructions)")
+    }
+}

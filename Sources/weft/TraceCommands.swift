@@ -1,0 +1,215 @@
+import ArgumentParser
+import Foundation
+import WeftInterpreter
+import WeftModule
+import WeftScheduler
+import WeftTrace
+import WeftWASI
+
+/// Exit statuses of the trace commands (docs/exit-codes.md).
+enum TraceExitStatus {
+    /// The trace cannot be read: wrong magic, newer format, damaged chunk, bad header.
+    static let badTrace: Int32 = 66
+    /// The trace file cannot be written.
+    static let cannotWrite: Int32 = 73
+    /// The trace stops before the recorded run's end (a killed or cut recording).
+    static let endsEarly: Int32 = 75
+    /// The replay did something the trace did not record.
+    static let diverged: Int32 = 76
+}
+
+struct Record: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a WASI program like 'run' and record a trace of it.",
+        discussion: "Output and exit status are the same as 'weft run'. The trace holds the schedule, every atomic, wait, notify, spawn and exit, every WASI result, and (unless --no-embed-module) the module itself; 'weft replay' re-executes it exactly.")
+
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Where to write the trace.", valueName: "FILE"))
+    var output: String
+
+    @Flag(name: .customLong("no-embed-module"), help: "Do not put the module's bytes in the trace (replay then needs --module).")
+    var noEmbedModule = false
+
+    @OptionGroup var options: RunOptions
+
+    @Argument(help: "The module (.wasm or .wat).")
+    var module: String
+
+    @Argument(parsing: .captureForPassthrough, help: "Arguments passed to the guest.")
+    var arguments: [String] = []
+
+    func run() throws {
+        let threadOptions = try options.threadOptions()
+        let (program, bytes) = try options.loadProgram(module, arguments: arguments)
+        let header = TraceHeader(
+            weftVersion: WeftVersion.string, moduleDigest: SHA256.hash(bytes),
+            moduleName: URL(fileURLWithPath: module).lastPathComponent, module: noEmbedModule ? nil : bytes,
+            arguments: [module] + arguments, environment: try options.parsedEnvironment(),
+            preopens: options.preopens.map(\.guest), schedule: threadOptions.schedule,
+            maxThreads: threadOptions.maxThreads, maxSlices: threadOptions.maxSlices, realTime: threadOptions.realTime)
+        let writer: TraceWriter
+        do {
+            writer = try TraceWriter(path: output, header: header)
+        } catch {
+            report("\(error)")
+            throw ExitCode(TraceExitStatus.cannotWrite)
+        }
+        let runner = ThreadedRunner(program: program, options: threadOptions)
+        runner.addObserver(TraceRecorder(writer: writer, memory: program.importedMemory))
+        let outcome: ThreadedOutcome
+        do {
+            outcome = try runner.run()
+        } catch let e as TraceFormatError {
+            report("\(output): \(e)")
+            throw ExitCode(TraceExitStatus.cannotWrite)
+        } catch {
+            try? writer.flush()
+            report("\(module): \(error)")
+            throw ExitCode(ExitStatus.badModule)
+        }
+        reportOutcome(outcome)
+        if isatty(2) != 0 {
+            report("recorded \(writer.eventCount) events (\(writer.byteCount) bytes) to \(output)")
+        }
+        throw ExitCode(outcome.exitStatus)
+    }
+}
+
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Re-execute a recorded trace exactly, checking every event.",
+        discussion: "Re-emits the guest's output and exits with the recorded exit status. Exits 76 at the first difference from the trace, 75 when the trace ends early, 66 when it cannot be read.")
+
+    @Argument(help: "The trace (.weft).")
+    var trace: String
+
+    @Option(help: ArgumentHelp("Use this module instead of the one embedded in the trace.", valueName: "FILE"))
+    var module: String?
+
+    @Flag(help: "Accept a --module whose digest differs from the recorded one.")
+    var force = false
+
+    @Flag(help: "Do not re-emit the guest's stdout and stderr.")
+    var quiet = false
+
+    func run() throws {
+        let reader = try openTrace(trace)
+        let header = reader.header
+        let bytes: [UInt8]
+        if let module {
+            do {
+                bytes = try Module.load(path: module).bytes
+            } catch {
+                report("\(module): \(error)")
+                throw ExitCode(ExitStatus.badModule)
+            }
+            if SHA256.hash(bytes) != header.moduleDigest, !force {
+                report("\(module) is not the module this trace recorded (\(header.moduleName)); --force replays it anyway")
+                throw ExitCode(ExitStatus.usage)
+            }
+        } else if let embedded = header.module {
+            bytes = embedded
+        } else {
+            report("\(trace) does not embed its module (\(header.moduleName)); pass it with --module")
+            throw ExitCode(ExitStatus.usage)
+        }
+        var env: [String: String] = [:]
+        for (k, v) in header.environment { env[k] = v }
+        let program: Program
+        do {
+            program = try Program(
+                compiled: try CompiledModule.compile(try Module.decode(bytes)),
+                options: WASIOptions(arguments: header.arguments, environment: env))
+        } catch {
+            report("\(header.moduleName): \(error)")
+            throw ExitCode(ExitStatus.badModule)
+        }
+        let replayer = TraceReplayer(reader: reader, memory: program.importedMemory)
+        let runner = ThreadedRunner(program: program, options: header.threadOptions, schedule: replayer, hostCalls: replayer)
+        runner.addObserver(replayer)
+        if quiet { runner.replayOutput = nil }
+        let outcome: ThreadedOutcome
+        do {
+            outcome = try runner.run()
+        } catch let e as ReplayDivergence {
+            report("\(e)")
+            throw ExitCode(TraceExitStatus.diverged)
+        } catch let e as ScheduleError {
+            report("replay diverged at event \(replayer.verified): \(e)")
+            throw ExitCode(TraceExitStatus.diverged)
+        } catch let e as TraceEndsEarly {
+            report("\(trace): \(e)")
+            throw ExitCode(TraceExitStatus.endsEarly)
+        } catch let e as TraceFormatError {
+            report("\(trace): \(e)")
+            throw ExitCode(TraceExitStatus.badTrace)
+        } catch {
+            report("\(trace): replay stopped at event \(replayer.verified): \(error)")
+            throw ExitCode(TraceExitStatus.diverged)
+        }
+        reportOutcome(outcome)
+        throw ExitCode(outcome.exitStatus)
+    }
+}
+
+struct Dump: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a trace: its header, then one event per line.",
+        discussion: "--json prints JSON Lines: the header object, then one object per event (schema in docs/trace-format.md).")
+
+    @Argument(help: "The trace (.weft).")
+    var trace: String
+
+    @Flag(help: "Print JSON Lines.")
+    var json = false
+
+    func run() throws {
+        let reader = try openTrace(trace)
+        var out = OutputBuffer()
+        if json {
+            out.line(WeftTrace.json(reader.header))
+        } else {
+            for l in describe(reader.header) { out.line(l) }
+        }
+        do {
+            while let (event, end) = try reader.next() {
+                let index = reader.eventIndex - 1
+                out.line(json ? WeftTrace.json(event, index: index, end: end) : "#\(index) \(describe(event))")
+            }
+        } catch let e as TraceFormatError {
+            out.flush()
+            report("\(trace): \(e)")
+            throw ExitCode(TraceExitStatus.badTrace)
+        }
+        out.flush()
+        if reader.endsEarly {
+            report("\(trace): trace ends early at event \(reader.eventIndex): the recording stopped before the run ended")
+            throw ExitCode(TraceExitStatus.endsEarly)
+        }
+    }
+}
+
+/// Opens a trace, or exits 66 with one line.
+func openTrace(_ path: String) throws -> TraceReader {
+    do {
+        return try TraceReader(path: path)
+    } catch {
+        report("\(path): \(error)")
+        throw ExitCode(TraceExitStatus.badTrace)
+    }
+}
+
+/// Collects stdout lines and writes them in large blocks.
+struct OutputBuffer {
+    var text = ""
+
+    mutating func line(_ s: String) {
+        text += s
+        text += "\n"
+        if text.utf8.count > 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        FileHandle.standardOutput.write(Data(text.utf8))
+        text = ""
+    }
+}
