@@ -77,6 +77,10 @@ let package = Package(
             path: "Benchmarks/Sources/weft-bench"
         ),
         .testTarget(
+            name: "WeftTraceTests",
+            dependencies: ["WeftTrace", "WeftScheduler", "WeftWASI", "WeftInterpreter", "WeftModule"]
+        ),
+        .testTarget(
             name: "WeftInterpreterTests",
             dependencies: [
                 "WeftInterpreter", "WeftWAST",

@@ -1,0 +1,99 @@
+import Foundation
+import WeftInterpreter
+import WeftScheduler
+import XCTest
+
+@testable import WeftTrace
+
+final class RecordReplayTests: XCTestCase {
+    /// Every threaded test program, recorded under several strategies and seeds, replays with the
+    /// same output, exit status and final memory (the replayer checks the digest at the end).
+    func testThreadProgramsReplayUnderManySeeds() throws {
+        // The heavier programs run one schedule each, to keep the debug-build test time down.
+        let light = ["threads_barrier", "threads_rwlock", "threads_join_detach", "threads_tls", "threads_many", "racy_counter", "threads_deadlock"]
+        let heavy = ["threads_mutex", "threads_cond", "threads_spin"]
+        var runs: [(String, ScheduleKind, UInt64)] = []
+        for name in light { runs += [(name, .rr, 0), (name, .random, 1), (name, .pct, 2)] }
+        runs += [("threads_mutex", .random, 7), ("threads_cond", .pct, 11), ("threads_spin", .random, 4)]
+        XCTAssertEqual(Set(runs.map(\.0)), Set(light + heavy))
+        for (name, kind, seed) in runs {
+            let r = try record(programPath(name), threadOptions(kind, seed: seed))
+            defer { try? FileManager.default.removeItem(atPath: r.tracePath) }
+            let p = try replay(r.tracePath)
+            let what = "\(name) \(kind) seed \(seed)"
+            XCTAssertEqual(p.stdout, r.stdout, what)
+            XCTAssertEqual(p.outcome, r.outcome, what)
+            XCTAssertEqual(p.verified, r.events, "\(what): every recorded event checked")
+        }
+    }
+
+    /// A racy program's output depends on the schedule; each trace reproduces its own run.
+    func testRacyRunsReplayTheirOwnInterleaving() throws {
+        var outputs: Set<String> = []
+        for seed in UInt64(1)...4 {
+            let r = try record(programPath("racy_counter"), threadOptions(.random, seed: seed, quantum: 50))
+            defer { try? FileManager.default.removeItem(atPath: r.tracePath) }
+            outputs.insert(r.stdout)
+            XCTAssertEqual(try replay(r.tracePath).stdout, r.stdout)
+        }
+        XCTAssertGreaterThan(outputs.count, 1, "different seeds should lose different numbers of updates")
+    }
+
+    /// Replaying with a different module stops at the first event that differs, naming it.
+    func testDivergenceIsReportedWithTheEvent() throws {
+        let r = try record(programPath("threads_mutex"), threadOptions(.random, seed: 3))
+        defer { try? FileManager.default.removeItem(atPath: r.tracePath) }
+        let other = try Data(contentsOf: URL(fileURLWithPath: programPath("threads_cond")))
+        XCTAssertThrowsError(try replay(r.tracePath, module: [UInt8](other))) { error in
+            let d = error as? ReplayDivergence
+            XCTAssertNotNil(d, "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("replay diverged at event "), "\(error)")
+        }
+    }
+
+    /// A trace cut after some chunks replays up to its last complete chunk and then says so.
+    func testTruncatedTraceEndsEarly() throws {
+        let r = try record(programPath("threads_mutex"), threadOptions(.random, seed: 5))
+        defer { try? FileManager.default.removeItem(atPath: r.tracePath) }
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: r.tracePath)))
+        XCTAssertGreaterThan(bytes.count, 3 * TraceFormat.chunkTarget, "the trace should span several chunks")
+        bytes.removeLast(bytes.count / 2)
+        let cut = temporaryPath(".weft")
+        defer { try? FileManager.default.removeItem(atPath: cut) }
+        try Data(bytes).write(to: URL(fileURLWithPath: cut))
+        XCTAssertThrowsError(try replay(cut)) { error in
+            guard let e = error as? TraceEndsEarly else { return XCTFail("\(error)") }
+            XCTAssertGreaterThan(e.event, 0)
+            XCTAssertLessThan(e.event, r.events)
+        }
+    }
+
+    /// WASI inputs come from the trace: a program reading the clock and random bytes replays
+    /// with the recorded values even under --real-time.
+    func testInputsReplayFromTheTrace() throws {
+        var o = threadOptions(.rr, seed: 0)
+        o.realTime = true
+        let r = try record(programPath("clock_random"), o)
+        defer { try? FileManager.default.removeItem(atPath: r.tracePath) }
+        XCTAssertEqual(try replay(r.tracePath).stdout, r.stdout)
+        var sawClock = false
+        let reader = try TraceReader(path: r.tracePath)
+        while let (event, _) = try reader.next() {
+            if case .hostCall(_, let call) = event, call.name == "clock_time_get" { sawClock = true }
+        }
+        XCTAssertTrue(sawClock, "a real-time clock reading is recorded")
+    }
+
+    /// Virtual time: clock readings are the same on every run of the same schedule.
+    func testVirtualClockIsDeterministic() throws {
+        let a = try record(programPath("clock_random"), threadOptions(.rr, seed: 0))
+        let b = try record(programPath("clock_random"), threadOptions(.rr, seed: 0))
+        defer {
+            try? FileManager.default.removeItem(atPath: a.tracePath)
+            try? FileManager.default.removeItem(atPath: b.tracePath)
+        }
+        let clockLines = { (s: String) in s.split(separator: "\n").filter { $0.contains("clock") || $0.contains("time") } }
+        XCTAssertFalse(clockLines(a.stdout).isEmpty, a.stdout)
+        XCTAssertEqual(clockLines(a.stdout), clockLines(b.stdout))
+    }
+}
