@@ -3,6 +3,7 @@ import Foundation
 import WeftInterpreter
 import WeftModule
 import WeftScheduler
+import WeftSource
 import WeftWASI
 import WeftWAST
 
@@ -145,6 +146,10 @@ struct Run: ParsableCommand {
             report(summary)
             for line in threads { FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
         case .limitExceeded(let slices): report("stopped after \(slices) scheduling slices (--max-instructions)")
+        }
+        if let info = program.sourceInfo, info.isLoaded, let first = info.warnings.first {
+            let more = info.warnings.count > 1 ? " (and \(info.warnings.count - 1) more)" : ""
+            report("warning: debug information partly unreadable: \(first)\(more)")
         }
         throw ExitCode(outcome.exitStatus)
     }
