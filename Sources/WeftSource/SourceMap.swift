@@ -83,8 +83,10 @@ public struct SourceMap: Sendable {
                 guard let first = sequence.first, Self.isLive(first.address) else { continue }
                 for i in 0..<(sequence.count - 1) {
                     let row = sequence[i]
+                    // A wasm32 code section is smaller than 4 GiB; rows beyond come from broken programs.
+                    guard Self.isLive(row.address) else { continue }
                     if row.isStmt && row.line > 0 { statements.append((row.address, fileID(row.file), row.line)) }
-                    let next = sequence[i + 1].address
+                    let next = min(sequence[i + 1].address, 0xFFFF_FFF0)
                     guard next > row.address else { continue }  // empty (or backwards) range
                     ranges.append(
                         Range(

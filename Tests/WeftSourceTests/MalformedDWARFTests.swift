@@ -122,6 +122,34 @@ final class MalformedDWARFTests: XCTestCase {
         assertRejected(lineUnit(version: 5, header: h.bytes, program: Op.extended(2, Array(repeating: 0, count: 8))), mentioning: "set_address")
     }
 
+    /// Addresses that wrap or leave the 32-bit range are not code: lookups stay safe.
+    func testOutOfRangeAddresses() {
+        var h = Bytes()
+        h.append(standardHeaderStart())
+        h.u8(0)
+        h.cString("w.c"); h.uleb(0); h.uleb(0); h.uleb(0)
+        h.u8(0)
+        var p = Bytes()
+        p.append(Op.setAddress32(0x10))
+        p.append(Op.copy)  // line 1 at 0x10
+        p.append(Op.advancePC(1 << 63))
+        p.append(Op.advanceLine(4))
+        p.append(Op.copy)  // line 5 far beyond any code
+        p.append(Op.advancePC(1 << 63))
+        p.append(Op.advancePC(0x20))
+        p.append(Op.advanceLine(1))
+        p.append(Op.copy)  // line 6: the address wrapped around to 0x30
+        p.append(Op.advancePC(2))
+        p.append(Op.endSequence)
+        let map = SourceMap(debugLine: lineUnit(version: 4, header: h.bytes, program: p.bytes), strings: DebugStrings())
+        XCTAssertEqual(map.warnings, [])
+        XCTAssertEqual(map.location(codeOffset: 0x11)?.line, 1)
+        XCTAssertEqual(map.codeOffsets(file: "w.c", line: 5)?.line, 6, "the far row is skipped")
+        XCTAssertEqual(map.codeOffsets(file: "w.c", line: 5)?.offsets, [0x30])
+        XCTAssertEqual(map.location(codeOffset: 0x31)?.line, 6)
+        XCTAssertEqual(map.location(codeOffset: Int.max)?.line, nil)
+    }
+
     /// A broken unit between good ones costs only itself.
     func testBrokenUnitBetweenGoodOnes() {
         var bad = version4Unit()
