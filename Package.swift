@@ -23,6 +23,11 @@ let package = Package(
                 .product(name: "WAT", package: "WasmKit"),
             ]
         ),
+        // Source-level information: DWARF line tables and inlined frames, demangled names.
+        .target(
+            name: "WeftSource",
+            dependencies: ["WeftModule"]
+        ),
         // Validation + translation into internal code, the runtime store, and the execution loop.
         .target(
             name: "WeftInterpreter",
@@ -36,7 +41,7 @@ let package = Package(
         .target(
             name: "WeftWASI",
             dependencies: [
-                "WeftInterpreter",
+                "WeftInterpreter", "WeftSource",
                 .product(name: "WASI", package: "WasmKit"),
             ]
         ),
@@ -61,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "weft",
             dependencies: [
-                "WeftInterpreter", "WeftWASI", "WeftWAST", "WeftScheduler", "WeftTrace",
+                "WeftInterpreter", "WeftWASI", "WeftWAST", "WeftScheduler", "WeftTrace", "WeftSource",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -90,6 +95,10 @@ let package = Package(
         .testTarget(
             name: "WeftSchedulerTests",
             dependencies: ["WeftScheduler", "WeftWASI", "WeftInterpreter"]
+        ),
+        .testTarget(
+            name: "WeftSourceTests",
+            dependencies: ["WeftSource", "WeftModule"]
         ),
         .testTarget(
             name: "WeftSpecTests",

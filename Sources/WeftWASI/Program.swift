@@ -1,6 +1,7 @@
 import WasmTypes
 import WeftInterpreter
 import WeftModule
+import WeftSource
 
 /// How a program run ended.
 public enum ProgramOutcome: Equatable {
@@ -42,6 +43,10 @@ public final class Program {
 
     public init(compiled: CompiledModule, options: WASIOptions) throws {
         self.compiled = compiled
+        if compiled.sourceDescriber == nil {
+            // Demangled names and, with DWARF, file:line in traps and backtraces (read on first use).
+            compiled.sourceDescriber = ModuleSourceInfo(module: compiled.module)
+        }
         store = Store()
         wasi = try WASIHost(options: options, store: store)
         var memory: LinearMemory?
@@ -60,6 +65,9 @@ public final class Program {
         let (module, _) = try Module.load(path: path)
         try self.init(compiled: try CompiledModule.compile(module), options: options)
     }
+
+    /// The module's source-level information (names, line tables), when attached.
+    public var sourceInfo: ModuleSourceInfo? { compiled.sourceDescriber as? ModuleSourceInfo }
 
     lazy var spawnFunction: FunctionRef = store.addHostFunction(
         HostFunction(type: FunctionType(parameters: [.i32], results: [.i32])) { [unowned self] call in

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WeftInterpreter
 import WeftModule
+import WeftSource
 import WeftScheduler
 import WeftWASI
 
@@ -91,5 +92,13 @@ func reportOutcome(_ outcome: ThreadedOutcome) {
         report(summary)
         for line in threads { FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
     case .limitExceeded(let slices): report("stopped after \(slices) scheduling slices (--max-instructions)")
+    }
+}
+
+/// One line if the module's debug information was read and parts of it were unreadable.
+func reportSourceWarnings(_ program: Program) {
+    if let info = program.sourceInfo, info.isLoaded, let first = info.warnings.first {
+        let more = info.warnings.count > 1 ? " (and \(info.warnings.count - 1) more)" : ""
+        report("warning: debug information partly unreadable: \(first)\(more)")
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import WeftInterpreter
 import WeftModule
 import WeftScheduler
+import WeftSource
 import WeftWASI
 import WeftWAST
 
@@ -89,6 +90,7 @@ struct Run: ParsableCommand {
             throw ExitCode(ExitStatus.badModule)
         }
         reportOutcome(outcome)
+        reportSourceWarnings(program)
         throw ExitCode(outcome.exitStatus)
     }
 }

@@ -4,6 +4,7 @@
 #   Tests/Programs/*.c       -> Tests/Programs/*.wasm      (-O1 -g, 16 MiB max memory)
 #   Benchmarks/programs/*.c  -> Benchmarks/programs/*.wasm (-O2 -g, 64 MiB max memory)
 #   traces/*.c               -> traces/*.wasm              (-O1 -g, 16 MiB max memory)
+#   a few Tests/Programs/*.c -> Tests/Programs/O0/*.wasm   (-O0 -gdwarf-5, for the source-level tests)
 #
 # Each program is compiled together with the freestanding runtime in
 # Tests/Programs/runtime/ (there is no libc). Only needed to regenerate the
@@ -51,9 +52,8 @@ runtime_sources=("$rt/start.c" "$rt/rt_core.c" "$rt/rt_thread.c")
 ldflags_common="-Wl,--import-memory,--export-memory,--shared-memory,--export=wasi_thread_start,--export=_start,--no-entry,--stack-first,-z,stack-size=1048576"
 
 build_one() {
-    local src="$1" opt="$2" maxmem="$3"
-    local out="${src%.c}.wasm"
-    "$CLANG" "${cflags[@]}" "$opt" \
+    local src="$1" opt="$2" maxmem="$3" out="${4:-${1%.c}.wasm}"
+    "$CLANG" "${cflags[@]}" $opt \
         "$ldflags_common,--max-memory=$maxmem" \
         "${runtime_sources[@]}" "$src" -o "$out.tmp"
     mv "$out.tmp" "$out"
@@ -65,6 +65,10 @@ test_opt=-O1
 test_mem=$((16 * 1024 * 1024))
 bench_opt=-O2
 bench_mem=$((64 * 1024 * 1024))
+# Programs also built unoptimized with DWARF 5 into O0/ (the builds above are -O1 with clang's
+# default DWARF 4), so the DWARF reader is tested on both versions and both optimization levels.
+o0_programs=" trap threads_deadlock "
+o0_opt="-O0 -gdwarf-5"
 
 if [[ $# -gt 0 ]]; then
     sources=()
@@ -82,5 +86,10 @@ for src in "${sources[@]}"; do
         "$root"/Benchmarks/programs/*) build_one "$src" "$bench_opt" "$bench_mem" ;;
         *) build_one "$src" "$test_opt" "$test_mem" ;;
     esac
+    name="$(basename "${src%.c}")"
+    if [[ "$src" == "$here"/* && "$o0_programs" == *" $name "* ]]; then
+        mkdir -p "$here/O0"
+        build_one "$src" "$o0_opt" "$test_mem" "$here/O0/$name.wasm"
+    fi
 done
 echo "ok"

@@ -204,12 +204,13 @@ public final class ExecutionThread {
         return (name, cf.wasmOffset(atCodeIndex: code.distance(to: pc)))
     }
 
-    /// The call stack as `name+0xOFFSET`, innermost first.
+    /// The call stack as `name+0xOFFSET`, innermost first; ` (file.c:12:5)` follows a frame whose
+    /// module has a ``SourceDescriber`` that knows the position.
     public func backtrace() -> [String] {
         var lines: [String] = []
         func add(_ pc: UnsafeMutablePointer<UInt32>?, _ fn: UnsafeMutablePointer<FuncEntity>?) {
             let (name, off) = location(pc: pc, fn: fn)
-            lines.append(off.map { "\(name)+0x\(String($0, radix: 16))" } ?? name)
+            lines.append(off.map { "\(name)+0x\(String($0, radix: 16))" + sourceSuffix(fn, $0) } ?? name)
         }
         add(pc, fn)
         var d = depth
@@ -226,8 +227,15 @@ public final class ExecutionThread {
         let (name, off) = location(pc: pc, fn: fn)
         t.function = name
         t.offset = off
+        t.source = fn.flatMap { fn in off.flatMap { store.sourcePosition(of: FunctionRef(fn), moduleOffset: $0) } }
         t.backtrace = backtrace()
         return t
+    }
+
+    /// ` (file.c:12:5)` when the source position of `offset` in `fn` is known, else empty.
+    func sourceSuffix(_ fn: UnsafeMutablePointer<FuncEntity>?, _ offset: Int) -> String {
+        guard let fn, let position = store.sourcePosition(of: FunctionRef(fn), moduleOffset: offset) else { return "" }
+        return " (\(position))"
     }
 }
 

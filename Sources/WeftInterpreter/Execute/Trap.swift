@@ -23,7 +23,9 @@ public struct Trap: Error, CustomStringConvertible {
     /// Function name and module byte offset of the faulting instruction, when known.
     public var function: String?
     public var offset: Int?
-    /// Call stack, innermost first, as `name+0xOFF` strings.
+    /// Source position of the faulting instruction (`file.c:12:5`), when debug information has it.
+    public var source: String?
+    /// Call stack, innermost first, as `name+0xOFF` strings (with ` (file.c:12:5)` when known).
     public var backtrace: [String] = []
 
     public init(_ kind: Kind) { self.kind = kind }
@@ -54,6 +56,7 @@ public struct Trap: Error, CustomStringConvertible {
         var s = "trap: \(message)"
         if let function { s += " in \(function)" }
         if let offset { s += " at offset 0x\(String(offset, radix: 16))" }
+        if let source { s += " (\(source))" }
         return s
     }
 }

@@ -127,8 +127,16 @@ public final class Store {
     public func name(of f: FunctionRef) -> String {
         let e = f.entity.pointee
         if e.hostIndex >= 0 { return "host[\(e.hostIndex)]" }
-        if let m = modulesByInstance[e.instance] { return m.module.functionName(e.functionIndex) }
+        if let m = modulesByInstance[e.instance] {
+            return m.sourceDescriber?.displayName(ofFunction: e.functionIndex) ?? m.module.functionName(e.functionIndex)
+        }
         return "func[\(e.functionIndex)]"
+    }
+
+    /// The source position (`file.c:12:5`) of module byte `offset` in function `f`'s module, when
+    /// the module has a ``SourceDescriber`` that knows it.
+    public func sourcePosition(of f: FunctionRef, moduleOffset offset: Int) -> String? {
+        modulesByInstance[f.entity.pointee.instance]?.sourceDescriber?.sourcePosition(moduleOffset: offset)
     }
 
     /// Creates a global usable as an import (e.g. the spec test harness's `spectest` globals).

@@ -97,6 +97,8 @@ public struct ValidationOptions: Sendable {
 public final class CompiledModule {
     public let module: Module
     public let functions: [CompiledFunction]
+    /// Source-level names and positions for messages (set by whoever loads debug information).
+    public var sourceDescriber: (any SourceDescriber)?
 
     init(module: Module, functions: [CompiledFunction]) {
         self.module = module

@@ -1,0 +1,46 @@
+/// DWARF attribute form codes (DWARF 5, section 7.5.6).
+enum Form {
+    static let addr: UInt64 = 0x01
+    static let block2: UInt64 = 0x03
+    static let block4: UInt64 = 0x04
+    static let data2: UInt64 = 0x05
+    static let data4: UInt64 = 0x06
+    static let data8: UInt64 = 0x07
+    static let string: UInt64 = 0x08
+    static let block: UInt64 = 0x09
+    static let block1: UInt64 = 0x0a
+    static let data1: UInt64 = 0x0b
+    static let flag: UInt64 = 0x0c
+    static let sdata: UInt64 = 0x0d
+    static let strp: UInt64 = 0x0e
+    static let udata: UInt64 = 0x0f
+    static let ref_addr: UInt64 = 0x10
+    static let ref1: UInt64 = 0x11
+    static let ref2: UInt64 = 0x12
+    static let ref4: UInt64 = 0x13
+    static let ref8: UInt64 = 0x14
+    static let ref_udata: UInt64 = 0x15
+    static let indirect: UInt64 = 0x16
+    static let sec_offset: UInt64 = 0x17
+    static let exprloc: UInt64 = 0x18
+    static let flag_present: UInt64 = 0x19
+    static let strx: UInt64 = 0x1a
+    static let addrx: UInt64 = 0x1b
+    static let ref_sup4: UInt64 = 0x1c
+    static let strp_sup: UInt64 = 0x1d
+    static let data16: UInt64 = 0x1e
+    static let line_strp: UInt64 = 0x1f
+    static let ref_sig8: UInt64 = 0x20
+    static let implicit_const: UInt64 = 0x21
+    static let loclistx: UInt64 = 0x22
+    static let rnglistx: UInt64 = 0x23
+    static let ref_sup8: UInt64 = 0x24
+    static let strx1: UInt64 = 0x25
+    static let strx2: UInt64 = 0x26
+    static let strx3: UInt64 = 0x27
+    static let strx4: UInt64 = 0x28
+    static let addrx1: UInt64 = 0x29
+    static let addrx2: UInt64 = 0x2a
+    static let addrx3: UInt64 = 0x2b
+    static let addrx4: UInt64 = 0x2c
+}

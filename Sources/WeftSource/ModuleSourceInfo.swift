@@ -1,0 +1,123 @@
+import WeftModule
+
+/// Everything source-level Weft knows about one module: demangled function names and, when the
+/// module carries DWARF, line tables (and inlined frames from `.debug_info`).
+///
+/// The DWARF is read on first use, so attaching this to every loaded module costs nothing until
+/// a message needs a source position. Reading never fails: what cannot be read is left out and
+/// described in ``warnings``.
+public final class ModuleSourceInfo: SourceDescriber {
+    private let sections: [String: ArraySlice<UInt8>]
+    /// Byte offset of the Code section's contents in the module (DWARF addresses start there).
+    public let codeSectionOffset: Int?
+    private let names: [UInt32: String]
+    private var demangled: [UInt32: String] = [:]
+    private var loaded: (map: SourceMap, info: DebugInfo?, warnings: [String])?
+
+    /// Source information for `module` (its custom sections and names are kept; nothing is parsed yet).
+    public init(module: Module) {
+        var sections: [String: ArraySlice<UInt8>] = [:]
+        for s in module.customSections where s.name.hasPrefix(".debug_") && sections[s.name] == nil {
+            sections[s.name] = s.bytes
+        }
+        self.sections = sections
+        self.codeSectionOffset = module.codeSectionOffset
+        self.names = module.functionNames
+    }
+
+    /// Whether the module has a `.debug_line` section at all.
+    public var hasLineTables: Bool { sections[".debug_line"] != nil }
+
+    private func load() -> (map: SourceMap, info: DebugInfo?, warnings: [String]) {
+        if let loaded { return loaded }
+        func bytes(_ name: String) -> [UInt8]? { sections[name].map { Array($0) } }
+        let strings = DebugStrings(str: bytes(".debug_str"), lineStr: bytes(".debug_line_str"))
+        var warnings: [String] = []
+        var info: DebugInfo?
+        if let debugInfo = bytes(".debug_info"), let abbrev = bytes(".debug_abbrev") {
+            let d = DebugInfo(
+                info: debugInfo, abbrev: abbrev, strings: strings, strOffsets: bytes(".debug_str_offsets"),
+                addr: bytes(".debug_addr"), ranges: bytes(".debug_ranges"), rnglists: bytes(".debug_rnglists"))
+            warnings += d.warnings
+            info = d
+        }
+        var map = SourceMap()
+        if let line = bytes(".debug_line") {
+            map = SourceMap(debugLine: line, strings: strings, compilationDirectories: info?.compilationDirectories ?? [:])
+            warnings += map.warnings
+        }
+        info?.resolveCallFiles(using: map.programs)
+        let result = (map, info, warnings)
+        loaded = result
+        return result
+    }
+
+    /// Whether the debug information has been read (by a lookup) yet.
+    public var isLoaded: Bool { loaded != nil }
+
+    /// The line tables (read on first use).
+    public var sourceMap: SourceMap { load().map }
+
+    /// Problems met reading the debug information, one line each (reading happens on first use).
+    public var warnings: [String] { load().warnings }
+
+    /// The source position of module byte `offset`, from the line tables.
+    public func location(moduleOffset offset: Int) -> SourceLocation? {
+        guard let base = codeSectionOffset, offset >= base else { return nil }
+        return load().map.location(codeOffset: offset - base)
+    }
+
+    /// Source frames at module byte `offset`, innermost first: the functions inlined there (each
+    /// at its position) and, last, the function the code belongs to. Empty without debug info.
+    public func frames(moduleOffset offset: Int) -> [SourceFrame] {
+        guard let base = codeSectionOffset, offset >= base else { return [] }
+        let (map, info, _) = load()
+        let address = UInt64(offset - base)
+        let innermost = map.location(codeOffset: offset - base)
+        guard let info else {
+            return innermost.map { [SourceFrame(function: nil, location: $0)] } ?? []
+        }
+        return info.frames(at: address, innermost: innermost, demangle: Demangler.demangle)
+    }
+
+    /// Module byte offsets where source `line` of `file` begins (see ``SourceMap/codeOffsets(file:line:)``).
+    public func moduleOffsets(file: String, line: Int) -> (line: Int, offsets: [Int])? {
+        guard let base = codeSectionOffset, let r = load().map.codeOffsets(file: file, line: line) else { return nil }
+        return (r.line, r.offsets.map { $0 + base })
+    }
+
+    // MARK: SourceDescriber
+
+    public func displayName(ofFunction index: UInt32) -> String? {
+        if let d = demangled[index] { return d }
+        guard let raw = names[index] else { return nil }
+        let d = Demangler.demangle(raw) ?? raw
+        demangled[index] = d
+        return d
+    }
+
+    /// `race.c:12:5`; with inlining, `helper at util.h:3:9, inlined at race.c:12:5`.
+    public func sourcePosition(moduleOffset offset: Int) -> String? {
+        let frames = frames(moduleOffset: offset)
+        guard let outer = frames.last else { return nil }
+        var parts: [String] = []
+        for f in frames.dropLast() {
+            parts.append("\(f.function ?? "?") at \(f.location.map { "\($0)" } ?? "?")")
+        }
+        if let loc = outer.location {
+            parts.append(parts.isEmpty ? "\(loc)" : "inlined at \(loc)")
+        } else if parts.isEmpty {
+            return nil
+        }
+        return parts.joined(separator: ", ")
+    }
+}
+
+/// One source-level frame: a function (inlined or not) and the position in it.
+public struct SourceFrame: Sendable, Equatable {
+    /// The function's name from the debug information (demangled), when known.
+    public var function: String?
+    /// The position in that function: for the innermost frame the instruction's row, for outer
+    /// frames the call site of the function inlined into them.
+    public var location: SourceLocation?
+}
