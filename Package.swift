@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "weft", targets: ["weft"]),
         .library(name: "WeftInterpreter", targets: ["WeftInterpreter"]),
+        .library(name: "WeftTrace", targets: ["WeftTrace"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swiftwasm/WasmKit", exact: "0.4.2"),
@@ -53,7 +54,7 @@ let package = Package(
         // Traces: recording a run, replaying it exactly, and reading the format.
         .target(
             name: "WeftTrace",
-            dependencies: ["WeftInterpreter", "WeftWASI", "WeftScheduler"]
+            dependencies: ["WeftModule", "WeftInterpreter", "WeftWASI", "WeftScheduler"]
         ),
         // The `.wast` spec-script runner.
         .target(

@@ -25,6 +25,17 @@ extension Module {
     }
 }
 
+extension Module {
+    /// Assembles WebAssembly text into binary bytes.
+    public static func assemble(text: String) throws -> [UInt8] {
+        do {
+            return try wat2wasm(text, features: parsingFeatures, options: EncodeOptions(nameSection: true))
+        } catch {
+            throw LoadError.badText(Self.cleanMessage("\(error)"))
+        }
+    }
+}
+
 public enum LoadError: Error, CustomStringConvertible {
     case cannotRead(String)
     case notAModule(String)

@@ -84,7 +84,7 @@ public final class Program {
         let type = store.functionType(original)
         let store = self.store
         overrides["\(module).\(name)"] = store.addHostFunction(
-            HostFunction(type: type) { call in
+            HostFunction(type: type) { [unowned store] call in
                 if let results = try body(call) { return results }
                 return try store.callHost(original, call)
             })

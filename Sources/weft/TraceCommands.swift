@@ -112,20 +112,14 @@ struct Replay: ParsableCommand {
             report("\(trace) does not embed its module (\(header.moduleName)); pass it with --module")
             throw ExitCode(ExitStatus.usage)
         }
-        var env: [String: String] = [:]
-        for (k, v) in header.environment { env[k] = v }
-        let program: Program
+        let setup: ReplaySetup
         do {
-            program = try Program(
-                compiled: try CompiledModule.compile(try Module.decode(bytes)),
-                options: WASIOptions(arguments: header.arguments, environment: env))
+            setup = try ReplaySetup(reader: reader, module: bytes)
         } catch {
             report("\(header.moduleName): \(error)")
             throw ExitCode(ExitStatus.badModule)
         }
-        let replayer = TraceReplayer(reader: reader, memory: program.importedMemory)
-        let runner = ThreadedRunner(program: program, options: header.threadOptions, schedule: replayer, hostCalls: replayer)
-        runner.addObserver(replayer)
+        let (runner, replayer) = (setup.runner, setup.replayer)
         if quiet { runner.replayOutput = nil }
         let outcome: ThreadedOutcome
         do {

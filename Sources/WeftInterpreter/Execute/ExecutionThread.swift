@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A saved call frame: where to continue in the caller.
 @usableFromInline
 struct Frame {
@@ -52,7 +58,7 @@ public final class ExecutionThread {
     /// Observes memory accesses, calls and synchronization; nil runs the uninstrumented loop.
     public var probe: (any ExecutionProbe)?
     /// Decides what `memory.atomic.wait` / `notify` do; nil gives the single-thread behaviour.
-    public var synchronization: (any SynchronizationHandler)?
+    public weak var synchronization: (any SynchronizationHandler)?
     /// When set (and a probe is attached), the loop counts executed instructions per opcode here.
     var opcodeCounts: UnsafeMutablePointer<Int>?
     /// A number the embedder assigns (the wasi-threads thread id).
@@ -66,8 +72,15 @@ public final class ExecutionThread {
     public init(store: Store) {
         self.store = store
         let slots = store.stackSlots
-        stackBase = .allocate(capacity: slots)
-        stackBase.initialize(repeating: 0, count: slots)
+        // Mapped, not allocated: the pages are zero and cost no memory until the thread uses them,
+        // so many threads with deep-enough stacks stay cheap.
+        let bytes = slots * MemoryLayout<UInt64>.stride
+        guard let mapped = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+            mapped != MAP_FAILED
+        else {
+            fatalError("weft: cannot map \(bytes) bytes for a thread's value stack")
+        }
+        stackBase = mapped.bindMemory(to: UInt64.self, capacity: slots)
         stackEnd = stackBase + slots
         maxDepth = store.maxCallDepth
         frames = .allocate(capacity: maxDepth + 1)
@@ -75,7 +88,7 @@ public final class ExecutionThread {
     }
 
     deinit {
-        stackBase.deallocate()
+        munmap(stackBase, (stackEnd - stackBase) * MemoryLayout<UInt64>.stride)
         frames.deallocate()
     }
 
