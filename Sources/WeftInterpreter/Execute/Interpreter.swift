@@ -54,9 +54,20 @@ extension ExecutionThread {
         fp = base
         fn = callee
         pc = e.code.unsafelyUnwrapped
+        // Zeroed locals, then the function's constants. One loop with a select, not
+        // `update(repeating:)` + `update(from:)`: those (and the loops LLVM recognizes as them)
+        // become memset and memmove calls, which cost more than the few slots a frame usually has.
         let locals = base + Int(e.paramCount)
-        if e.localCount > 0 { locals.update(repeating: 0, count: Int(e.localCount)) }
-        if e.constCount > 0 { (locals + Int(e.localCount)).update(from: e.consts.unsafelyUnwrapped, count: Int(e.constCount)) }
+        let localCount = Int(e.localCount)
+        let total = localCount + Int(e.constCount)
+        if total > 0 {
+            let consts = (e.consts ?? locals) - localCount
+            var i = 0
+            repeat {
+                locals[i] = i < localCount ? 0 : consts[i]
+                i &+= 1
+            } while i < total
+        }
         return true
     }
 
