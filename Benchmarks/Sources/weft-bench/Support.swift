@@ -39,8 +39,18 @@ struct RunSample {
     /// Instantiating the module and running `_start` to the end.
     var run: Duration
     var outcome: GuestOutcome
+    /// Processor time the process used over the whole sample (load and run), measured by the
+    /// harness. Unlike wall time it hardly changes when other processes compete for the cores.
+    var cpu: Duration = .zero
 
     var total: Duration { load + run }
+}
+
+/// The processor time this process has used so far (all threads, user and system).
+func processCPUTime() -> Duration {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return .seconds(t.tv_sec) + .nanoseconds(t.tv_nsec)
 }
 
 /// The host file descriptors a guest's stdin, stdout and stderr are bound to.

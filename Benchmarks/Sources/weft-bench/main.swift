@@ -220,7 +220,9 @@ func benchmark(
         // warmed (or heated) by the other.
         let order = round % 2 == 0 ? Array(engines.indices) : engines.indices.reversed()
         for index in order {
-            let sample = try engines[index].runOnce(path: module, arguments: arguments, stdio: quiet)
+            let cpuBefore = processCPUTime()
+            var sample = try engines[index].runOnce(path: module, arguments: arguments, stdio: quiet)
+            sample.cpu = processCPUTime() - cpuBefore
             if !sample.outcome.sameEnding(as: expected[index]) { unstable.insert(engines[index].name) }
             samples[index].append(sample)
         }
@@ -239,18 +241,19 @@ func tableRows(_ results: [ModuleResult]) -> [[String]] {
     results.map { result in
         let name = fileName(result.module)
         guard let samples = result.samples else {
-            return [name] + Array(repeating: "error", count: 8)
+            return [name] + Array(repeating: "error", count: 9)
         }
         let (weft, wasmKit) = (samples[0], samples[1])
         let total = (median(weft.map(\.total)), median(wasmKit.map(\.total)))
         let run = (median(weft.map(\.run)), median(wasmKit.map(\.run)))
         let load = (median(weft.map(\.load)), median(wasmKit.map(\.load)))
+        let cpu = (median(weft.map(\.cpu)), median(wasmKit.map(\.cpu)))
         func s(_ seconds: Double) -> String { fixed(seconds, decimals: 3) }
         return [
             name,
             s(total.0), s(total.1), fixed(total.0 / total.1, decimals: 2),
             s(run.0), s(run.1), fixed(run.0 / run.1, decimals: 2),
-            s(load.0), s(load.1),
+            s(load.0), s(load.1), fixed(cpu.0 / cpu.1, decimals: 2),
         ]
     }
 }
@@ -319,10 +322,11 @@ let about: [(String, String)] = [
     ("run", "instantiate + _start; WasmKit validates and translates each function lazily, on first call, in here"),
     ("stdio", "guest stdio is /dev/null; stdout, stderr and exit code were compared once per module, untimed"),
     ("ratio", "Weft / WasmKit: above 1.00 means Weft is slower"),
+    ("CPU ratio", "the same ratio of the medians of process CPU time (load + run), steadier on a busy machine"),
 ]
 let header = [
     "module", "Weft (s)", "WasmKit (s)", "Weft/WasmKit",
-    "Weft run (s)", "WasmKit run (s)", "run ratio", "Weft load (s)", "WasmKit load (s)",
+    "Weft run (s)", "WasmKit run (s)", "run ratio", "Weft load (s)", "WasmKit load (s)", "CPU ratio",
 ]
 let table = renderTable(header: header, rows: tableRows(results), markdown: options.markdown)
 

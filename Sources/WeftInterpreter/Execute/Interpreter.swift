@@ -54,9 +54,20 @@ extension ExecutionThread {
         fp = base
         fn = callee
         pc = e.code.unsafelyUnwrapped
+        // Zeroed locals, then the function's constants. One loop with a select, not
+        // `update(repeating:)` + `update(from:)`: those (and the loops LLVM recognizes as them)
+        // become memset and memmove calls, which cost more than the few slots a frame usually has.
         let locals = base + Int(e.paramCount)
-        if e.localCount > 0 { locals.update(repeating: 0, count: Int(e.localCount)) }
-        if e.constCount > 0 { (locals + Int(e.localCount)).update(from: e.consts.unsafelyUnwrapped, count: Int(e.constCount)) }
+        let localCount = Int(e.localCount)
+        let total = localCount + Int(e.constCount)
+        if total > 0 {
+            let consts = (e.consts ?? locals) - localCount
+            var i = 0
+            repeat {
+                locals[i] = i < localCount ? 0 : consts[i]
+                i &+= 1
+            } while i < total
+        }
         return true
     }
 
@@ -927,18 +938,9 @@ extension ExecutionThread {
                 } else {
                     pc += 3
                 }
-            case .brIfI32LtS, .brIfI32LtU, .brIfI32GeS, .brIfI32GeU, .brIfI32Eq, .brIfI32Ne:
+            case .brIfI32LtS:
                 let x = i32(fp, pc[1]), y = i32(fp, pc[2])
-                let c: Bool
-                switch Op.decode(pc.pointee) {
-                case .brIfI32LtS: c = Int32(bitPattern: x) < Int32(bitPattern: y)
-                case .brIfI32LtU: c = x < y
-                case .brIfI32GeS: c = Int32(bitPattern: x) >= Int32(bitPattern: y)
-                case .brIfI32GeU: c = x >= y
-                case .brIfI32Eq: c = x == y
-                default: c = x != y
-                }
-                if c {
+                if Int32(bitPattern: x) < Int32(bitPattern: y) {
                     let off = Int32(bitPattern: pc[3])
                     pc = pc.advanced(by: Int(off))
                     if off < 0 {
@@ -948,9 +950,140 @@ extension ExecutionThread {
                 } else {
                     pc += 4
                 }
-            case .brIfI64Eqz, .brIfI64Nez:
-                let isZero = fp[Int(pc[1])] == 0
-                if isZero == (Op.decode(pc.pointee) == .brIfI64Eqz) {
+            case .brIfI32LtU:
+                let x = i32(fp, pc[1]), y = i32(fp, pc[2])
+                if x < y {
+                    let off = Int32(bitPattern: pc[3])
+                    pc = pc.advanced(by: Int(off))
+                    if off < 0 {
+                        budget &-= 1
+                        if budget <= 0 { yielded = true; break loop }
+                    }
+                } else {
+                    pc += 4
+                }
+            case .brIfI32GeS:
+                let x = i32(fp, pc[1]), y = i32(fp, pc[2])
+                if Int32(bitPattern: x) >= Int32(bitPattern: y) {
+                    let off = Int32(bitPattern: pc[3])
+                    pc = pc.advanced(by: Int(off))
+                    if off < 0 {
+                        budget &-= 1
+                        if budget <= 0 { yielded = true; break loop }
+                    }
+                } else {
+                    pc += 4
+                }
+            case .brIfI32GeU:
+                let x = i32(fp, pc[1]), y = i32(fp, pc[2])
+                if x >= y {
+                    let off = Int32(bitPattern: pc[3])
+                    pc = pc.advanced(by: Int(off))
+                    if off < 0 {
+                        budget &-= 1
+                        if budget <= 0 { yielded = true; break loop }
+                    }
+                } else {
+                    pc += 4
+                }
+            case .brIfI32Eq:
+                let x = i32(fp, pc[1]), y = i32(fp, pc[2])
+                if x == y {
+                    let off = Int32(bitPattern: pc[3])
+                    pc = pc.advanced(by: Int(off))
+                    if off < 0 {
+                        budget &-= 1
+                        if budget <= 0 { yielded = true; break loop }
+                    }
+                } else {
+                    pc += 4
+                }
+            case .brIfI32Ne:
+                let x = i32(fp, pc[1]), y = i32(fp, pc[2])
+                if x != y {
+                    let off = Int32(bitPattern: pc[3])
+                    pc = pc.advanced(by: Int(off))
+                    if off < 0 {
+                        budget &-= 1
+                        if budget <= 0 { yielded = true; break loop }
+                    }
+                } else {
+                    pc += 4
+                }
+            case .brIfI64LtS:
+                let x = fp[Int(pc[1])], y = fp[Int(pc[2])]
+                if Int64(bitPattern: x) < Int64(bitPattern: y) {
+                    let off = Int32(bitPattern: pc[3])
+                    pc = pc.advanced(by: Int(off))
+                    if off < 0 {
+                        budget &-= 1
+                        if budget <= 0 { yielded = true; break loop }
+                    }
+                } else {
+                    pc += 4
+                }
+            case .brIfI64LtU:
+                let x = fp[Int(pc[1])], y = fp[Int(pc[2])]
+                if x < y {
+                    let off = Int32(bitPattern: pc[3])
+                    pc = pc.advanced(by: Int(off))
+                    if off < 0 {
+                        budget &-= 1
+                        if budget <= 0 { yielded = true; break loop }
+                    }
+                } else {
+                    pc += 4
+                }
+            case .brIfI64GeS:
+                let x = fp[Int(pc[1])], y = fp[Int(pc[2])]
+                if Int64(bitPattern: x) >= Int64(bitPattern: y) {
+                    let off = Int32(bitPattern: pc[3])
+                    pc = pc.advanced(by: Int(off))
+                    if off < 0 {
+                        budget &-= 1
+                        if budget <= 0 { yielded = true; break loop }
+                    }
+                } else {
+                    pc += 4
+                }
+            case .brIfI64GeU:
+                let x = fp[Int(pc[1])], y = fp[Int(pc[2])]
+                if x >= y {
+                    let off = Int32(bitPattern: pc[3])
+                    pc = pc.advanced(by: Int(off))
+                    if off < 0 {
+                        budget &-= 1
+                        if budget <= 0 { yielded = true; break loop }
+                    }
+                } else {
+                    pc += 4
+                }
+            case .brIfI64Eq:
+                let x = fp[Int(pc[1])], y = fp[Int(pc[2])]
+                if x == y {
+                    let off = Int32(bitPattern: pc[3])
+                    pc = pc.advanced(by: Int(off))
+                    if off < 0 {
+                        budget &-= 1
+                        if budget <= 0 { yielded = true; break loop }
+                    }
+                } else {
+                    pc += 4
+                }
+            case .brIfI64Ne:
+                let x = fp[Int(pc[1])], y = fp[Int(pc[2])]
+                if x != y {
+                    let off = Int32(bitPattern: pc[3])
+                    pc = pc.advanced(by: Int(off))
+                    if off < 0 {
+                        budget &-= 1
+                        if budget <= 0 { yielded = true; break loop }
+                    }
+                } else {
+                    pc += 4
+                }
+            case .brIfI64Eqz:
+                if fp[Int(pc[1])] == 0 {
                     let off = Int32(bitPattern: pc[2])
                     pc = pc.advanced(by: Int(off))
                     if off < 0 {
@@ -960,26 +1093,16 @@ extension ExecutionThread {
                 } else {
                     pc += 3
                 }
-            case .brIfI64LtS, .brIfI64LtU, .brIfI64GeS, .brIfI64GeU, .brIfI64Eq, .brIfI64Ne:
-                let x = fp[Int(pc[1])], y = fp[Int(pc[2])]
-                let c: Bool
-                switch Op.decode(pc.pointee) {
-                case .brIfI64LtS: c = Int64(bitPattern: x) < Int64(bitPattern: y)
-                case .brIfI64LtU: c = x < y
-                case .brIfI64GeS: c = Int64(bitPattern: x) >= Int64(bitPattern: y)
-                case .brIfI64GeU: c = x >= y
-                case .brIfI64Eq: c = x == y
-                default: c = x != y
-                }
-                if c {
-                    let off = Int32(bitPattern: pc[3])
+            case .brIfI64Nez:
+                if fp[Int(pc[1])] != 0 {
+                    let off = Int32(bitPattern: pc[2])
                     pc = pc.advanced(by: Int(off))
                     if off < 0 {
                         budget &-= 1
                         if budget <= 0 { yielded = true; break loop }
                     }
                 } else {
-                    pc += 4
+                    pc += 3
                 }
             case .memIndexed:
                 self.pc = pc; self.fn = fn
