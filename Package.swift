@@ -45,6 +45,12 @@ let package = Package(
             name: "WeftScheduler",
             dependencies: ["WeftInterpreter", "WeftWASI"]
         ),
+        // Data-race detection: a happens-before probe on the interpreter, and the batch mode
+        // that runs many schedules and merges what they find.
+        .target(
+            name: "WeftRaces",
+            dependencies: ["WeftInterpreter", "WeftScheduler", "WeftWASI"]
+        ),
         // The `.wast` spec-script runner.
         .target(
             name: "WeftWAST",
@@ -56,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "weft",
             dependencies: [
-                "WeftInterpreter", "WeftWASI", "WeftWAST", "WeftScheduler",
+                "WeftInterpreter", "WeftWASI", "WeftWAST", "WeftScheduler", "WeftRaces",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -81,6 +87,10 @@ let package = Package(
         .testTarget(
             name: "WeftSchedulerTests",
             dependencies: ["WeftScheduler", "WeftWASI", "WeftInterpreter"]
+        ),
+        .testTarget(
+            name: "WeftRacesTests",
+            dependencies: ["WeftRaces", "WeftScheduler", "WeftWASI", "WeftInterpreter"]
         ),
         .testTarget(
             name: "WeftSpecTests",
