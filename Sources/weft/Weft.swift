@@ -12,7 +12,7 @@ struct Weft: ParsableCommand {
         commandName: "weft",
         abstract: "A deterministic record-replay debugger for multithreaded WebAssembly.",
         version: WeftVersion.string,
-        subcommands: [Run.self, Wast.self]
+        subcommands: [Run.self, Wast.self, Races.self]
     )
 
     /// Like ArgumentParser's `main()`, but a usage error is one line on stderr.
