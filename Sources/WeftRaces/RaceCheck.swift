@@ -123,12 +123,13 @@ public enum RaceCheck {
 
     /// Runs every seed of `options` (on `options.jobs` host threads) and merges the findings.
     /// `progress` is called after each schedule with (done, total, findings so far).
-    public static func run(_ options: RaceCheckOptions, progress: ((Int, Int, Int) -> Void)? = nil) throws -> RaceCheckResult {
+    /// `compiled`, when given, is the module already translated (used by the first job).
+    public static func run(_ options: RaceCheckOptions, compiled: CompiledModule? = nil, progress: ((Int, Int, Int) -> Void)? = nil) throws -> RaceCheckResult {
         let seeds = options.seeds
         let jobs = max(1, min(options.jobs, seeds.count))
         let collector = Collector(total: seeds.count, progress: progress)
         if jobs == 1 {
-            let compiled = try compile(options.modulePath)
+            let compiled = try compiled ?? compile(options.modulePath)
             for seed in seeds { collector.add(try runSchedule(compiled, options: options, seed: seed)) }
         } else {
             let next = Collector.Counter()

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import WeftInterpreter
 import WeftRaces
 import WeftScheduler
+import WeftWASI
 
 /// `weft races`: data-race detection over many schedules, for CI.
 struct Races: ParsableCommand {
@@ -59,9 +61,10 @@ struct Races: ParsableCommand {
     @Argument(parsing: .allUnrecognized, help: "Arguments passed to the guest (after `--` when they look like options).")
     var arguments: [String] = []
 
-    /// Usage errors exit 2 here: 1 means findings.
-    static let usageStatus: Int32 = 2
-    static let toolErrorStatus: Int32 = 3
+    /// Exit statuses besides 0 (nothing found) and 1 (findings); docs/exit-codes.md.
+    static let usageStatus: Int32 = ExitStatus.usage
+    static let badModuleStatus: Int32 = ExitStatus.badModule
+    static let toolErrorStatus: Int32 = 2
 
     func fail(_ message: String, _ status: Int32 = usageStatus) -> ExitCode {
         report(message)
@@ -73,10 +76,10 @@ struct Races: ParsableCommand {
         if merge {
             var parts: [RaceCheckResult] = []
             for file in [module] + arguments {
-                guard let data = FileManager.default.contents(atPath: file) else { throw fail("cannot read \(file)") }
-                do { parts.append(try RaceCheckResult.fromJSON(data, source: file)) } catch { throw fail("\(error)") }
+                guard let data = FileManager.default.contents(atPath: file) else { throw fail("cannot read \(file)", Self.toolErrorStatus) }
+                do { parts.append(try RaceCheckResult.fromJSON(data, source: file)) } catch { throw fail("\(error)", Self.toolErrorStatus) }
             }
-            do { result = try RaceCheckResult.merge(parts) } catch { throw fail("\(error)") }
+            do { result = try RaceCheckResult.merge(parts) } catch { throw fail("\(error)", Self.toolErrorStatus) }
         } else {
             result = try check()
         }
@@ -118,10 +121,12 @@ struct Races: ParsableCommand {
         options.maxThreads = maxThreads
         options.maxSlices = maxInstructions
         options.jobs = jobs
-        guard FileManager.default.fileExists(atPath: module) else { throw fail("\(module): no such file") }
+        guard FileManager.default.fileExists(atPath: module) else { throw fail("\(module): no such file", Self.badModuleStatus) }
+        let compiled: CompiledModule
+        do { compiled = try RaceCheck.compile(module) } catch { throw fail("\(error)", Self.badModuleStatus) }
         let terminal = isatty(2) != 0
         do {
-            let result = try RaceCheck.run(options) { done, total, findings in
+            let result = try RaceCheck.run(options, compiled: compiled) { done, total, findings in
                 guard terminal else { return }
                 FileHandle.standardError.write(Data("\rweft races: \(done)/\(total) schedules, \(findings) finding\(findings == 1 ? "" : "s")".utf8))
                 if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
