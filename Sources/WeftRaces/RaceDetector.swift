@@ -329,6 +329,11 @@ final class ThreadProbe: ExecutionProbe {
     let cacheCode: UnsafeMutablePointer<UInt>
     let cacheNode: UnsafeMutablePointer<UInt32>
     let cacheLocation: UnsafeMutablePointer<UInt32>
+    /// A direct-mapped cache of (parent node, call site, callee) -> stack node.
+    let nodeCacheSite: UnsafeMutablePointer<UInt>
+    let nodeCacheFunction: UnsafeMutablePointer<UInt>
+    let nodeCacheParent: UnsafeMutablePointer<UInt32>
+    let nodeCacheNode: UnsafeMutablePointer<UInt32>
     static let cacheSize = 1024
 
     init(detector: RaceDetector, slot: Int, execution: ExecutionThread) {
@@ -345,12 +350,24 @@ final class ThreadProbe: ExecutionProbe {
         cacheNode.initialize(repeating: 0, count: Self.cacheSize)
         cacheLocation = .allocate(capacity: Self.cacheSize)
         cacheLocation.initialize(repeating: 0, count: Self.cacheSize)
+        nodeCacheSite = .allocate(capacity: Self.cacheSize)
+        nodeCacheSite.initialize(repeating: 0, count: Self.cacheSize)
+        nodeCacheFunction = .allocate(capacity: Self.cacheSize)
+        nodeCacheFunction.initialize(repeating: 0, count: Self.cacheSize)
+        nodeCacheParent = .allocate(capacity: Self.cacheSize)
+        nodeCacheParent.initialize(repeating: 0, count: Self.cacheSize)
+        nodeCacheNode = .allocate(capacity: Self.cacheSize)
+        nodeCacheNode.initialize(repeating: 0, count: Self.cacheSize)
     }
 
     deinit {
         cacheCode.deallocate()
         cacheNode.deallocate()
         cacheLocation.deallocate()
+        nodeCacheSite.deallocate()
+        nodeCacheFunction.deallocate()
+        nodeCacheParent.deallocate()
+        nodeCacheNode.deallocate()
     }
 
     /// The location of the thread's current instruction.
@@ -394,7 +411,19 @@ final class ThreadProbe: ExecutionProbe {
 
     func call(thread: ExecutionThread, function: FunctionRef) {
         let parent = stack[stack.count - 1]
-        stack.append(detector.sites.node(parent: parent, callSite: thread.callSiteAddress, function: function))
+        let site = thread.callSiteAddress
+        let bits = UInt(truncatingIfNeeded: function.bits)
+        let h = Int(truncatingIfNeeded: (site >> 2) ^ (bits >> 4) ^ (UInt(parent) &* 0x9E37_79B9)) & (Self.cacheSize - 1)
+        if nodeCacheSite[h] == site, nodeCacheFunction[h] == bits, nodeCacheParent[h] == parent, nodeCacheNode[h] != 0 {
+            stack.append(nodeCacheNode[h])
+            return
+        }
+        let node = detector.sites.node(parent: parent, callSite: site, function: function)
+        nodeCacheSite[h] = site
+        nodeCacheFunction[h] = bits
+        nodeCacheParent[h] = parent
+        nodeCacheNode[h] = node
+        stack.append(node)
     }
 
     func `return`(thread: ExecutionThread) {

@@ -46,6 +46,12 @@ public struct RaceCheckResult: Equatable, Sendable {
 
     public var schedules: Int { seeds.count }
 
+    /// Measurements over the runs of this invocation (not kept in JSON): the largest shadow
+    /// memory, guest memory covered by shadow pages, and guest memory size of any schedule.
+    public var peakShadowBytes = 0
+    public var peakTouchedGuestBytes = 0
+    public var peakGuestMemoryBytes = 0
+
     /// Schedules whose stdout differs from that of the lowest seed.
     public var divergentOutputs: [Divergence] {
         guard let first = seeds.first, let reference = outputs.first(where: { $0.value.contains(first) })?.key else { return [] }
@@ -80,6 +86,9 @@ public struct RaceCheckResult: Equatable, Sendable {
                 exits.append(Exit(seed: run.seed, code: ThreadExitStatus.limitExceeded, reason: "stopped after \(slices) scheduling slices"))
             }
             outputs[digest(run.stdout), default: []].append(run.seed)
+            peakShadowBytes = max(peakShadowBytes, run.peakShadowBytes)
+            peakTouchedGuestBytes = max(peakTouchedGuestBytes, run.touchedGuestBytes)
+            peakGuestMemoryBytes = max(peakGuestMemoryBytes, run.guestMemoryBytes)
         }
     }
 

@@ -52,6 +52,9 @@ struct Races: ParsableCommand {
     @Option(name: .customLong("env"), help: ArgumentHelp("Set an environment variable for the guest.", valueName: "K=V"))
     var environment: [String] = []
 
+    @Flag(help: "Print shadow-memory figures to stderr after the run.")
+    var stats = false
+
     @Flag(help: "Combine JSON results (the arguments) instead of running a program.")
     var merge = false
 
@@ -90,6 +93,10 @@ struct Races: ParsableCommand {
             throw fail("cannot write results: \(error.localizedDescription)", Self.toolErrorStatus)
         }
         print(result.text)
+        if stats, !merge {
+            report("peak shadow memory \(result.peakShadowBytes) bytes; guest memory touched \(result.peakTouchedGuestBytes) bytes "
+                + "(4 KiB pages) of \(result.peakGuestMemoryBytes)")
+        }
         throw ExitCode(result.hasFindings ? 1 : 0)
     }
 
