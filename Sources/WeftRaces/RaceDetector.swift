@@ -93,7 +93,7 @@ public final class RaceDetector: RunObserver {
             guard let slot = slotOfTid[thread], let probe = probes[slot], !record.writes.isEmpty else { return }
             let location = probe.location(label: record.name)
             for w in record.writes where !w.bytes.isEmpty {
-                access(slot: slot, address: w.address, size: UInt64(w.bytes.count), flags: AccessFlags.write, location: location)
+                access(slot: slot, clock: clocks[slot], address: w.address, size: UInt64(w.bytes.count), flags: AccessFlags.write, location: location)
             }
         default:
             break
@@ -131,7 +131,7 @@ public final class RaceDetector: RunObserver {
         }
         clock.join(sync)
         if size > 0 {
-            access(slot: slot, address: address, size: UInt64(size), flags: AccessFlags.atomic | (isWrite ? AccessFlags.write : 0), location: location)
+            access(slot: slot, clock: clock, address: address, size: UInt64(size), flags: AccessFlags.atomic | (isWrite ? AccessFlags.write : 0), location: location)
         }
         sync.assign(clock)
         clock[slot] &+= 1
@@ -146,22 +146,21 @@ public final class RaceDetector: RunObserver {
 
     /// Checks and records an access of `size` bytes at `address` by thread `slot`.
     @inline(__always)
-    func access(slot: Int, address: UInt64, size: UInt64, flags: UInt64, location: UInt32) {
+    func access(slot: Int, clock: VectorClock, address: UInt64, size: UInt64, flags: UInt64, location: UInt32) {
         var a = address
         let end = address &+ size
         while a < end {
             let offset = a & 7
             let n = min(8 - offset, end - a)
             let mask = ((UInt64(1) << n) - 1) << offset
-            accessGranule(slot: slot, granule: a >> 3, mask: mask, flags: flags, location: location, address: address, size: size)
+            accessGranule(slot: slot, clock: clock, granule: a >> 3, mask: mask, flags: flags, location: location, address: address, size: size)
             a &+= n
         }
     }
 
     @inline(__always)
-    func accessGranule(slot: Int, granule: UInt64, mask: UInt64, flags: UInt64, location: UInt32, address: UInt64, size: UInt64) {
+    func accessGranule(slot: Int, clock: VectorClock, granule: UInt64, mask: UInt64, flags: UInt64, location: UInt32, address: UInt64, size: UInt64) {
         let (records, locations) = shadow.cell(granule: granule)
-        let clock = clocks[slot]
         let mine = (UInt64(clock[slot]) << 32) | (UInt64(slot) << 16) | flags
         let r0 = records[0]
         if r0 & ShadowMemory.overflowFlag == 0 {
@@ -323,6 +322,8 @@ final class ThreadProbe: ExecutionProbe {
     unowned(unsafe) let detector: RaceDetector
     let slot: Int
     unowned(unsafe) let execution: ExecutionThread
+    /// The thread's vector clock (owned by the detector).
+    unowned(unsafe) let clock: VectorClock
     /// Shadow call stack: stack-node ids, the innermost last.
     var stack: [UInt32]
     /// A direct-mapped cache of (node, code address) -> location id.
@@ -340,6 +341,7 @@ final class ThreadProbe: ExecutionProbe {
         self.detector = detector
         self.slot = slot
         self.execution = execution
+        clock = detector.clocks[slot]
         var root: UInt32 = 0
         if let f = execution.currentFunction { root = detector.sites.node(parent: 0, callSite: 0, function: f) }
         stack = [root]
@@ -398,7 +400,7 @@ final class ThreadProbe: ExecutionProbe {
         }
         var flags: UInt64 = isWrite ? AccessFlags.write : 0
         if !isWrite, size & (size - 1) == 0, address & UInt64(size - 1) == 0 { flags |= AccessFlags.alignedRead }
-        detector.access(slot: slot, address: address, size: UInt64(size), flags: flags, location: location)
+        detector.access(slot: slot, clock: clock, address: address, size: UInt64(size), flags: flags, location: location)
     }
 
     func bulkAccess(thread: ExecutionThread, address: UInt64, size: UInt64, isWrite: Bool) {
@@ -406,7 +408,7 @@ final class ThreadProbe: ExecutionProbe {
         // The loop does not update the thread's position before a bulk access: name the function only.
         let node = stack[stack.count - 1]
         let location = detector.sites.location(node: node, code: 0)
-        detector.access(slot: slot, address: address, size: size, flags: isWrite ? AccessFlags.write : 0, location: location)
+        detector.access(slot: slot, clock: clock, address: address, size: size, flags: isWrite ? AccessFlags.write : 0, location: location)
     }
 
     func call(thread: ExecutionThread, function: FunctionRef) {
