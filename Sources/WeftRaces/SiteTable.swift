@@ -67,19 +67,7 @@ final class SiteTable {
         return result
     }
 
-    /// The innermost frame's code address, or, when it is unknown, the innermost function: what
-    /// makes two locations "the same code location".
-    func siteKey(of location: UInt32) -> UInt64 {
-        guard location != 0, Int(location) < locationNode.count else { return 0 }
-        let code = locationCode[Int(location)]
-        if code != 0 { return UInt64(code) }
-        let node = locationNode[Int(location)]
-        return (nodeFunction[Int(node)]?.bits ?? 0) | (1 << 63)
-    }
-
     func label(of location: UInt32) -> String? {
         Int(location) < locationLabel.count ? locationLabel[Int(location)] : nil
     }
-
-    var count: Int { locationNode.count + nodeParent.count }
 }
