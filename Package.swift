@@ -64,6 +64,12 @@ let package = Package(
             name: "WeftTrace",
             dependencies: ["WeftModule", "WeftInterpreter", "WeftWASI", "WeftScheduler"]
         ),
+        // Data-race detection: a happens-before probe on the interpreter, and the batch mode
+        // that runs many schedules and merges what they find.
+        .target(
+            name: "WeftRaces",
+            dependencies: ["WeftInterpreter", "WeftScheduler", "WeftWASI"]
+        ),
         // The `.wast` spec-script runner.
         .target(
             name: "WeftWAST",
@@ -75,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "weft",
             dependencies: [
-                "WeftInterpreter", "WeftWASI", "WeftWAST", "WeftScheduler", "WeftTrace", "WeftSource",
+                "WeftInterpreter", "WeftWASI", "WeftWAST", "WeftScheduler", "WeftTrace", "WeftSource", "WeftRaces",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -108,6 +114,10 @@ let package = Package(
         .testTarget(
             name: "WeftSourceTests",
             dependencies: ["WeftSource", "WeftModule"]
+        ),
+        .testTarget(
+            name: "WeftRacesTests",
+            dependencies: ["WeftRaces", "WeftScheduler", "WeftWASI", "WeftInterpreter"]
         ),
         .testTarget(
             name: "WeftSpecTests",

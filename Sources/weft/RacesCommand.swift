@@ -1,0 +1,146 @@
+import ArgumentParser
+import Foundation
+import WeftInterpreter
+import WeftRaces
+import WeftScheduler
+import WeftWASI
+
+/// `weft races`: data-race detection over many schedules, for CI.
+struct Races: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Look for data races, deadlocks, traps and nondeterministic output over many schedules.",
+        discussion: """
+            Runs the program under N schedules (seeds S, S+1, ...) with a happens-before race detector \
+            attached and prints every distinct finding with the seed that shows it. Exit status: 0 nothing \
+            found, 1 findings, 2 or more a usage or tool error (docs/exit-codes.md). \
+            `weft races --merge a.json b.json` combines the JSON results of shards.
+            """)
+
+    @Option(help: "How many schedules to run (seeds S, S+1, ...).")
+    var schedules: Int = 10
+
+    @Option(help: "How threads are interleaved: random or pct.")
+    var schedule: String = "random"
+
+    @Option(help: "The first seed.")
+    var seed: UInt64 = 0
+
+    @Option(help: "PCT bug depth d (d - 1 priority change points).")
+    var pctDepth: Int = 3
+
+    @Option(help: "Upper bound of a random slice, in yield points.")
+    var quantum: Int = 10_000
+
+    @Option(help: "Most threads alive at once, the main thread included.")
+    var maxThreads: Int = 64
+
+    @Option(help: "Stop a schedule after this many scheduling slices (reported as a finding).")
+    var maxInstructions: Int?
+
+    @Option(help: ArgumentHelp("Run only shard i of n of the seed range (1-based).", valueName: "i/n"))
+    var shard: String?
+
+    @Option(help: "Schedules to run at once (host threads).")
+    var jobs: Int = 1
+
+    @Option(help: ArgumentHelp("Write the findings as JSON here.", valueName: "FILE"))
+    var json: String?
+
+    @Option(help: ArgumentHelp("Write the findings as SARIF 2.1.0 here.", valueName: "FILE"))
+    var sarif: String?
+
+    @Option(name: .customLong("env"), help: ArgumentHelp("Set an environment variable for the guest.", valueName: "K=V"))
+    var environment: [String] = []
+
+    @Flag(help: "Print shadow-memory figures to stderr after the run.")
+    var stats = false
+
+    @Flag(help: "Combine JSON results (the arguments) instead of running a program.")
+    var merge = false
+
+    @Argument(help: "The module (.wasm or .wat), or with --merge the JSON files.")
+    var module: String
+
+    @Argument(parsing: .allUnrecognized, help: "Arguments passed to the guest (after `--` when they look like options).")
+    var arguments: [String] = []
+
+    /// Exit statuses besides 0 (nothing found) and 1 (findings); docs/exit-codes.md.
+    static let usageStatus: Int32 = ExitStatus.usage
+    static let badModuleStatus: Int32 = ExitStatus.badModule
+    static let toolErrorStatus: Int32 = 2
+
+    func fail(_ message: String, _ status: Int32 = usageStatus) -> ExitCode {
+        report(message)
+        return ExitCode(status)
+    }
+
+    func run() throws {
+        let result: RaceCheckResult
+        if merge {
+            var parts: [RaceCheckResult] = []
+            for file in [module] + arguments {
+                guard let data = FileManager.default.contents(atPath: file) else { throw fail("cannot read \(file)", Self.toolErrorStatus) }
+                do { parts.append(try RaceCheckResult.fromJSON(data, source: file)) } catch { throw fail("\(error)", Self.toolErrorStatus) }
+            }
+            do { result = try RaceCheckResult.merge(parts) } catch { throw fail("\(error)", Self.toolErrorStatus) }
+        } else {
+            result = try check()
+        }
+        do {
+            if let json { try result.json().write(to: URL(fileURLWithPath: json)) }
+            if let sarif { try result.sarif().write(to: URL(fileURLWithPath: sarif)) }
+        } catch {
+            throw fail("cannot write results: \(error.localizedDescription)", Self.toolErrorStatus)
+        }
+        print(result.text)
+        if stats, !merge {
+            report("peak shadow memory \(result.peakShadowBytes) bytes; guest memory touched \(result.peakTouchedGuestBytes) bytes "
+                + "(4 KiB pages) of \(result.peakGuestMemoryBytes)")
+        }
+        throw ExitCode(result.hasFindings ? 1 : 0)
+    }
+
+    func check() throws -> RaceCheckResult {
+        guard let kind = ScheduleKind(rawValue: schedule), kind != .rr else {
+            throw fail("--schedule must be random or pct, not \(schedule)")
+        }
+        guard schedules > 0, quantum > 0, pctDepth > 0, maxThreads > 0, jobs > 0 else {
+            throw fail("--schedules, --quantum, --pct-depth, --max-threads and --jobs must be positive")
+        }
+        var options = RaceCheckOptions(modulePath: module)
+        options.arguments = arguments
+        for e in environment {
+            guard let eq = e.firstIndex(of: "=") else { throw fail("--env expects K=V, got \(e)") }
+            options.environment[String(e[..<eq])] = String(e[e.index(after: eq)...])
+        }
+        if let shard {
+            let parts = shard.split(separator: "/")
+            guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n > 0, i >= 1, i <= n else {
+                throw fail("--shard expects i/n with 1 <= i <= n, got \(shard)")
+            }
+            options.shard = (i, n)
+        }
+        options.schedule = kind
+        options.firstSeed = seed
+        options.schedules = schedules
+        options.quantum = quantum
+        options.pctDepth = pctDepth
+        options.maxThreads = maxThreads
+        options.maxSlices = maxInstructions
+        options.jobs = jobs
+        guard FileManager.default.fileExists(atPath: module) else { throw fail("\(module): no such file", Self.badModuleStatus) }
+        let compiled: CompiledModule
+        do { compiled = try RaceCheck.compile(module) } catch { throw fail("\(error)", Self.badModuleStatus) }
+        let terminal = isatty(2) != 0
+        do {
+            let result = try RaceCheck.run(options, compiled: compiled) { done, total, findings in
+                guard terminal else { return }
+                FileHandle.standardError.write(Data("\rweft races: \(done)/\(total) schedules, \(findings) finding\(findings == 1 ? "" : "s")".utf8))
+                if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+            }
+            return result
+        } catch {
+            throw fail("\(error)", Self.toolErrorStatus)
+        }
+    }
+}
