@@ -311,7 +311,8 @@ public final class RaceDetector: RunObserver {
     func describe(_ location: UInt32, _ thread: ExecutionThread) -> [StackFrame] {
         sites.frames(of: location).map { frame in
             guard let f = frame.function else { return StackFrame(function: "?", offset: nil) }
-            return StackFrame(function: thread.name(of: f), offset: thread.wasmOffset(of: frame.code, in: f))
+            let offset = thread.wasmOffset(of: frame.code, in: f)
+            return StackFrame(function: thread.name(of: f), offset: offset, source: offset.flatMap { thread.sourcePosition(of: f, moduleOffset: $0) })
         }
     }
 }

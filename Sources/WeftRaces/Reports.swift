@@ -5,15 +5,20 @@ import WeftInterpreter
 public struct StackFrame: Equatable, Hashable, Sendable, Codable {
     public var function: String
     public var offset: Int?
+    /// `file:line:column` from the module's DWARF, when it has some.
+    public var source: String?
 
-    public init(function: String, offset: Int?) {
+    public init(function: String, offset: Int?, source: String? = nil) {
         self.function = function
         self.offset = offset
+        self.source = source
     }
 
-    /// `name+0xOFF`, as in Weft's backtraces, or the bare name when the offset is unknown.
+    /// `name+0xOFF (file:line:col)`, as in Weft's backtraces; the bare name when the offset is
+    /// unknown.
     public var description: String {
-        offset.map { "\(function)+0x\(String($0, radix: 16))" } ?? function
+        let at = offset.map { "\(function)+0x\(String($0, radix: 16))" } ?? function
+        return source.map { "\(at) (\($0))" } ?? at
     }
 }
 

@@ -121,6 +121,16 @@ extension RaceCheckResult {
     private func location(_ frame: StackFrame, id: Int? = nil) -> [String: Any] {
         var physical: [String: Any] = ["artifactLocation": ["uri": module]]
         if let offset = frame.offset { physical["region"] = ["byteOffset": offset, "byteLength": 1] }
+        // With debug information, point at the source line instead (what code-scanning shows).
+        if let source = frame.source {
+            let parts = source.split(separator: ":")
+            if parts.count >= 3, let line = Int(parts[parts.count - 2]), let column = Int(parts[parts.count - 1]) {
+                let file = parts.dropLast(2).joined(separator: ":")
+                physical = ["artifactLocation": ["uri": file], "region": ["startLine": line, "startColumn": max(column, 1)]]
+            } else if parts.count == 2, let line = Int(parts[1]) {
+                physical = ["artifactLocation": ["uri": String(parts[0])], "region": ["startLine": line]]
+            }
+        }
         var l: [String: Any] = [
             "physicalLocation": physical,
             "logicalLocations": [["name": frame.function, "kind": "function"]],
@@ -141,19 +151,25 @@ private func accessJSON(_ a: RaceAccess) -> [String: Any] {
         "thread": a.thread, "access": a.isWrite ? "write" : "read", "atomic": a.isAtomic,
         "size": a.size, "address": a.address,
         "function": a.site.function, "offset": a.site.offset.map { $0 as Any } ?? NSNull(),
-        "source": NSNull(),
-        "stack": a.stack.map { ["function": $0.function, "offset": $0.offset.map { $0 as Any } ?? NSNull()] as [String: Any] },
+        "source": a.site.source.map { $0 as Any } ?? NSNull(),
+        "stack": a.stack.map(frameJSON),
         "host_call": a.hostCall.map { $0 as Any } ?? NSNull(),
     ]
 }
 
 private func spawnJSON(_ s: SpawnSite?) -> Any {
     guard let s else { return NSNull() }
-    return ["parent": s.parent, "stack": s.stack.map { ["function": $0.function, "offset": $0.offset.map { $0 as Any } ?? NSNull()] as [String: Any] }] as [String: Any]
+    return ["parent": s.parent, "stack": s.stack.map(frameJSON)] as [String: Any]
+}
+
+private func frameJSON(_ f: StackFrame) -> [String: Any] {
+    ["function": f.function, "offset": f.offset.map { $0 as Any } ?? NSNull(), "source": f.source.map { $0 as Any } ?? NSNull()]
 }
 
 private func frames(_ x: Any?) -> [StackFrame] {
-    (x as? [[String: Any]] ?? []).map { StackFrame(function: $0["function"] as? String ?? "?", offset: ($0["offset"] as? NSNumber)?.intValue) }
+    (x as? [[String: Any]] ?? []).map {
+        StackFrame(function: $0["function"] as? String ?? "?", offset: ($0["offset"] as? NSNumber)?.intValue, source: $0["source"] as? String)
+    }
 }
 
 private func access(_ x: [String: Any]) -> RaceAccess? {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WeftInterpreter
 import WeftModule
+import WeftRaces
 import WeftScheduler
 import WeftTrace
 import WeftWASI
@@ -91,6 +92,9 @@ struct Replay: ParsableCommand {
     @Flag(help: "Do not re-emit the guest's stdout and stderr.")
     var quiet = false
 
+    @Flag(help: "Report the data races of this exact run (on stderr, after the run).")
+    var races = false
+
     func run() throws {
         let reader = try openTrace(trace)
         let header = reader.header
@@ -120,6 +124,8 @@ struct Replay: ParsableCommand {
             throw ExitCode(ExitStatus.badModule)
         }
         let (runner, replayer) = (setup.runner, setup.replayer)
+        let detector = races ? RaceDetector() : nil
+        if let detector { runner.addObserver(detector) }
         if quiet { runner.replayOutput = nil }
         let outcome: ThreadedOutcome
         do {
@@ -141,6 +147,11 @@ struct Replay: ParsableCommand {
             throw ExitCode(TraceExitStatus.diverged)
         }
         reportOutcome(outcome)
+        if let detector {
+            for race in detector.races { FileHandle.standardError.write(Data((race.report + "\n").utf8)) }
+            let n = detector.races.count
+            report(n == 0 ? "no data races in this run" : "\(n) data race\(n == 1 ? "" : "s") in this run")
+        }
         throw ExitCode(outcome.exitStatus)
     }
 }

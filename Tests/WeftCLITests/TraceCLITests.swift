@@ -138,4 +138,16 @@ extension CLITests {
         let replayed = try weft(["replay", trace], timeout: 60)
         assertCleanError(replayed, status: 75, mentioning: ["trace ends early at event"])
     }
+
+    /// `weft replay --races` reports the races of that exact run, with both source lines.
+    func testReplayReportsTheRacesOfTheRecordedRun() throws {
+        let r = try weft(["replay", "--races", "--quiet", "traces/bank.weft"])
+        XCTAssertEqual(r.status, 1, r.summary)  // the recorded exit status
+        XCTAssertTrue(r.stderr.contains("WARNING: data race"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("deposit+0x") && r.stderr.contains("(bank.c:17:13)") && r.stderr.contains("(bank.c:18:13)"), r.stderr)
+        XCTAssertTrue(r.stderr.hasSuffix("weft: 2 data races in this run\n"), r.stderr)
+        let clean = try weft(["replay", "--races", "--quiet", "traces/primes.weft"])
+        XCTAssertEqual(clean.status, 0, clean.summary)
+        XCTAssertEqual(clean.stderr, "weft: no data races in this run\n")
+    }
 }

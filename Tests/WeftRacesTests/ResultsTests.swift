@@ -32,7 +32,8 @@ final class ResultsTests: XCTestCase {
             XCTAssertNotNil(a["address"] as? Int)
             XCTAssertEqual(a["function"] as? String, "bump")
             XCTAssertNotNil(a["offset"] as? Int)
-            XCTAssertTrue(a["source"] is NSNull)
+            // The test programs are built with -g: both accesses name their source line.
+            XCTAssertTrue((a["source"] as? String)?.hasPrefix("race_counter.c:") == true, "\(a["source"] ?? "nil")")
             XCTAssertFalse((a["stack"] as? [Any] ?? []).isEmpty)
         }
         // Round trip.

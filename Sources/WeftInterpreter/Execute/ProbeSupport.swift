@@ -36,4 +36,9 @@ extension ExecutionThread {
         guard codeAddress >= start, codeAddress < end else { return nil }
         return cf.wasmOffset(atCodeIndex: Int(codeAddress - start) / MemoryLayout<UInt32>.stride)
     }
+
+    /// `file:line:column` of a module offset in `function`, from the module's debug information.
+    public func sourcePosition(of function: FunctionRef, moduleOffset: Int) -> String? {
+        store.sourcePosition(of: function, moduleOffset: moduleOffset)
+    }
 }
