@@ -68,7 +68,7 @@ let package = Package(
         // that runs many schedules and merges what they find.
         .target(
             name: "WeftRaces",
-            dependencies: ["WeftInterpreter", "WeftScheduler", "WeftWASI"]
+            dependencies: ["WeftInterpreter", "WeftScheduler", "WeftWASI", "WeftTrace"]
         ),
         // The `.wast` spec-script runner.
         .target(

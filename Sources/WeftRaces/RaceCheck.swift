@@ -7,6 +7,7 @@ import Foundation
 import WeftInterpreter
 import WeftModule
 import WeftScheduler
+import WeftTrace
 import WeftWASI
 
 /// What `weft races` runs: one module and its inputs under a range of schedule seeds.
@@ -27,6 +28,11 @@ public struct RaceCheckOptions: Sendable {
     public var jobs = 1
     /// `(i, n)`: run only the seeds whose index in the range is `i - 1` modulo `n` (1-based `i`).
     public var shard: (index: Int, count: Int)?
+    /// When set, every schedule is recorded to `DIR/seed-N.weft`, and the traces of schedules
+    /// that show a finding are kept (``RaceCheck/run(_:compiled:progress:)`` removes the rest).
+    public var saveTracesDirectory: String?
+    /// The module's bytes, embedded in saved traces.
+    public var moduleBytes: [UInt8]?
 
     public init(modulePath: String) { self.modulePath = modulePath }
 
@@ -98,6 +104,21 @@ public enum RaceCheck {
         threadOptions.maxThreads = options.maxThreads
         threadOptions.maxSlices = options.maxSlices
         let runner = ThreadedRunner(program: program, options: threadOptions)
+        if let directory = options.saveTracesDirectory, let bytes = options.moduleBytes {
+            let header = TraceHeader(
+                weftVersion: weftVersion, moduleDigest: SHA256.hash(bytes),
+                moduleName: URL(fileURLWithPath: options.modulePath).lastPathComponent, module: bytes,
+                arguments: [options.modulePath] + options.arguments,
+                environment: options.environment.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) },
+                preopens: [], schedule: threadOptions.schedule, maxThreads: threadOptions.maxThreads,
+                maxSlices: threadOptions.maxSlices, realTime: false)
+            let path = tracePath(directory, seed: seed)
+            do {
+                runner.addObserver(TraceRecorder(writer: try TraceWriter(path: path, header: header), memory: program.importedMemory))
+            } catch {
+                throw RaceToolError("\(error)")
+            }
+        }
         let detector = RaceDetector()
         detector.seed = seed
         runner.addObserver(detector)
@@ -153,9 +174,29 @@ public enum RaceCheck {
             group.wait()
         }
         if let error = collector.error { throw error }
-        return RaceCheckResult(module: options.modulePath, schedule: options.schedule.rawValue, runs: collector.runs)
+        let result = RaceCheckResult(module: options.modulePath, schedule: options.schedule.rawValue, runs: collector.runs)
+        if let directory = options.saveTracesDirectory {
+            // Keep the traces that show something.
+            var keep = Set(result.races.map(\.seed))
+            keep.formUnion(result.deadlocks.map(\.seed))
+            keep.formUnion(result.traps.map(\.seed))
+            keep.formUnion(result.exits.map(\.seed))
+            keep.formUnion(result.divergentOutputs.map(\.seed))
+            for seed in seeds where !keep.contains(seed) { unlink(tracePath(directory, seed: seed)) }
+        }
+        return result
     }
+
+    /// Where `--save-traces` puts the trace of `seed`.
+    public static func tracePath(_ directory: String, seed: UInt64) -> String {
+        URL(fileURLWithPath: directory).appendingPathComponent("seed-\(seed).weft").path
+    }
+
+    /// The Weft version written into saved traces.
+    nonisolated(unsafe) public static var weftVersionString = "0.1.0"
 }
+
+var weftVersion: String { RaceCheck.weftVersionString }
 
 /// Gathers schedule results from worker threads.
 final class Collector: @unchecked Sendable {

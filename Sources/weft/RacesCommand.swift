@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WeftModule
 import WeftInterpreter
 import WeftRaces
 import WeftScheduler
@@ -51,6 +52,9 @@ struct Races: ParsableCommand {
 
     @Option(name: .customLong("env"), help: ArgumentHelp("Set an environment variable for the guest.", valueName: "K=V"))
     var environment: [String] = []
+
+    @Option(help: ArgumentHelp("Record every schedule and keep the traces of those with findings here, as seed-N.weft ('weft replay' re-runs one exactly).", valueName: "DIR"))
+    var saveTraces: String?
 
     @Flag(help: "Print shadow-memory figures to stderr after the run.")
     var stats = false
@@ -131,6 +135,16 @@ struct Races: ParsableCommand {
         guard FileManager.default.fileExists(atPath: module) else { throw fail("\(module): no such file", Self.badModuleStatus) }
         let compiled: CompiledModule
         do { compiled = try RaceCheck.compile(module) } catch { throw fail("\(error)", Self.badModuleStatus) }
+        if let saveTraces {
+            do {
+                try FileManager.default.createDirectory(atPath: saveTraces, withIntermediateDirectories: true)
+                options.moduleBytes = try Module.load(path: module).bytes
+            } catch {
+                throw fail("--save-traces \(saveTraces): \(error)")
+            }
+            options.saveTracesDirectory = saveTraces
+            RaceCheck.weftVersionString = WeftVersion.string
+        }
         let terminal = isatty(2) != 0
         do {
             let result = try RaceCheck.run(options, compiled: compiled) { done, total, findings in

@@ -150,4 +150,21 @@ extension CLITests {
         XCTAssertEqual(clean.status, 0, clean.summary)
         XCTAssertEqual(clean.stderr, "weft: no data races in this run\n")
     }
+
+    /// `weft races --save-traces DIR` keeps a trace for each schedule with a finding, and the
+    /// trace replays that schedule with its races.
+    func testRacesSavesTracesThatReplayTheFindings() throws {
+        let dir = scratch.path("traces")
+        let r = try weft(["races", "traces/bank.wasm", "--schedules", "2", "--seed", "1", "--save-traces", dir])
+        XCTAssertEqual(r.status, 1, r.summary)
+        let saved = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        XCTAssertEqual(saved, ["seed-1.weft", "seed-2.weft"])
+        let replayed = try weft(["replay", "--races", "--quiet", dir + "/seed-2.weft"])
+        XCTAssertEqual(replayed.status, 1, replayed.summary)
+        XCTAssertTrue(replayed.stderr.contains("(bank.c:18:13)") && replayed.stderr.hasSuffix("data races in this run\n"), replayed.stderr)
+
+        let clean = scratch.path("clean")
+        XCTAssertEqual(try weft(["races", "Tests/Programs/threads_tls.wasm", "--schedules", "2", "--save-traces", clean]).status, 0)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: clean), [], "no findings, no traces kept")
+    }
 }
