@@ -85,16 +85,36 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Benchmark: Weft vs WasmKit's engine on the same module, in one process.
+        // Benchmark: Weft vs WasmKit's engine on the same module, in one process; threaded
+        // programs (Weft's scheduler vs WasmKit's wasi-threads, the latter in a child process),
+        // the scheduler's own cost, and record/replay overhead.
         .executableTarget(
             name: "weft-bench",
             dependencies: [
-                "WeftInterpreter", "WeftWASI",
+                "WeftInterpreter", "WeftWASI", "WeftScheduler", "WeftTrace", "WeftModule",
                 .product(name: "WasmKit", package: "WasmKit"),
                 .product(name: "WasmKitWASI", package: "WasmKit"),
                 .product(name: "WASI", package: "WasmKit"),
             ],
             path: "Benchmarks/Sources/weft-bench"
+        ),
+        // WasmKit's own engine with its wasi-threads support, as a process of its own (it ends the
+        // host process when the guest ends): the reference the differential tests and the
+        // threaded benchmark compare Weft against. Test and benchmark tool only.
+        .executableTarget(
+            name: "wasmkit-threads-oracle",
+            dependencies: [
+                .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WasmKitWASI", package: "WasmKit"),
+                .product(name: "WasmKitWASIThreads", package: "WasmKit"),
+                .product(name: "WASI", package: "WasmKit"),
+            ],
+            path: "Tests/Oracle"
+        ),
+        // Differential tests: race-free threaded programs under Weft's scheduler vs the oracle.
+        .testTarget(
+            name: "WeftOracleTests",
+            dependencies: ["wasmkit-threads-oracle", "WeftScheduler", "WeftWASI", "WeftInterpreter"]
         ),
         .testTarget(
             name: "WeftTraceTests",

@@ -3,6 +3,7 @@
 #
 #   Tests/Programs/*.c       -> Tests/Programs/*.wasm      (-O1 -g, 16 MiB max memory)
 #   Benchmarks/programs/*.c  -> Benchmarks/programs/*.wasm (-O2 -g, 64 MiB max memory)
+#   Benchmarks/programs/threads/*.c (multithreaded; weft-bench --threads) likewise
 #   traces/*.c               -> traces/*.wasm              (-O1 -g, 16 MiB max memory)
 #   a few Tests/Programs/*.c -> Tests/Programs/O0/*.wasm   (-O0 -gdwarf-5, for the source-level tests)
 #
@@ -76,7 +77,7 @@ if [[ $# -gt 0 ]]; then
         sources+=("$(cd "$(dirname "$src")" && pwd)/$(basename "$src")")
     done
 else
-    sources=("$here"/*.c "$root"/Benchmarks/programs/*.c "$root"/traces/*.c)
+    sources=("$here"/*.c "$root"/Benchmarks/programs/*.c "$root"/Benchmarks/programs/threads/*.c "$root"/traces/*.c)
 fi
 
 cd "$root" # compilation directory recorded in DWARF (mapped to ".")

@@ -3,6 +3,10 @@
 //
 //     swift build -c release --product weft-bench --scratch-path .build-bench
 //     .build-bench/release/weft-bench [--rounds N] [--warmup N] [--markdown] [module.wasm ...]
+//     .build-bench/release/weft-bench --threads [--oracle PATH] [--rounds N] ... [module.wasm ...]
+//
+// `--threads` benchmarks multithreaded modules instead (ThreadsMode.swift): Weft's scheduler vs
+// WasmKit's wasi-threads in a child process, scheduling points per second, and record/replay cost.
 //
 // Without module arguments it runs every `Benchmarks/programs/*.wasm`. Guest stdio goes to
 // /dev/null while timing; before timing, each module is run once per engine with its output
@@ -38,15 +42,21 @@ struct Options {
     var rounds = 5
     var warmup = 1
     var markdown = false
+    var threads = false
+    var oracle: String?
     var modules: [String] = []
 }
 
 let usage = """
-    usage: weft-bench [--rounds N] [--warmup N] [--markdown] [module.wasm ...]
+    usage: weft-bench [--threads [--oracle PATH]] [--rounds N] [--warmup N] [--markdown] [module.wasm ...]
 
       --rounds N   timed rounds per module and engine (default 5)
       --warmup N   untimed rounds per module and engine before timing (default 1)
       --markdown   print the results as a Markdown table
+      --threads    multithreaded modules: Weft's scheduler vs WasmKit's wasi-threads (child
+                   process), scheduling points per second, record and replay cost (default
+                   modules: Benchmarks/programs/threads/*.wasm and three Tests/Programs/threads_*)
+      --oracle P   the wasmkit-threads-oracle executable (default: next to weft-bench)
       module.wasm  WASI command modules to run (default: every Benchmarks/programs/*.wasm)
     """
 
@@ -75,6 +85,10 @@ func parseOptions(_ arguments: ArraySlice<String>) -> Options {
         case "--rounds": options.rounds = countValue(name, inline: inline, minimum: 1)
         case "--warmup": options.warmup = countValue(name, inline: inline, minimum: 0)
         case "--markdown" where inline == nil: options.markdown = true
+        case "--threads" where inline == nil: options.threads = true
+        case "--oracle":
+            guard let path = inline ?? remaining.popFirst() else { usageError("--oracle needs a path") }
+            options.oracle = path
         case "-h", "--help":
             print(usage)
             exit(0)
@@ -266,9 +280,6 @@ func counted(_ count: Int, _ noun: String) -> String {
 // MARK: - Main
 
 let options = parseOptions(CommandLine.arguments.dropFirst())
-let modules = options.modules.isEmpty ? defaultModules() : options.modules
-let wasmKit = WasmKitEngine()
-let engines: [any BenchmarkedEngine] = [WeftEngine(), wasmKit]
 
 if isDebugBuild() { printError(debugBuildWarning + "\n") }
 
@@ -279,6 +290,11 @@ do {
     printError("weft-bench: \(error)\n")
     exit(1)
 }
+if options.threads { exit(runThreadsMode(options, devNull: devNull)) }
+
+let modules = options.modules.isEmpty ? defaultModules() : options.modules
+let wasmKit = WasmKitEngine()
+let engines: [any BenchmarkedEngine] = [WeftEngine(), wasmKit]
 
 var results: [ModuleResult] = []
 for module in modules {
