@@ -11,11 +11,7 @@ func hostReadable(_ fd: Int32) -> Bool {
     !readableDescriptors([fd], waitMilliseconds: 0).isEmpty
 }
 
-/// Which of `fds` are readable now, or (with `wait`) as soon as one is.
-func readableDescriptors(_ fds: [Int32], wait: Bool) -> [Int32] {
-    readableDescriptors(fds, waitMilliseconds: wait ? -1 : 0)
-}
-
+/// Which of `fds` are readable, waiting up to `waitMilliseconds` for one (-1: until one is).
 func readableDescriptors(_ fds: [Int32], waitMilliseconds: Int32) -> [Int32] {
     guard !fds.isEmpty else { return [] }
     var entries = fds.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }

@@ -339,13 +339,13 @@ public final class ThreadedRunner: SynchronizationHandler {
         var current: Int32?
         while true {
             if !schedule.decidesTimeouts { try expireTimeouts() }
-            pollHostInput(wait: false)
-            var runnable = order.filter { threads[$0]?.state == .runnable }
+            pollHostInput()
+            let runnable = order.filter { threads[$0]?.state == .runnable }
             let inHost = order.filter { if case .blockedInHost = threads[$0]!.state { return true } else { return false } }
             if runnable.isEmpty, !schedule.decidesTimeouts {
                 if try wakeEarliestTimeout() { current = nil; continue }
                 if !inHost.isEmpty {
-                    pollHostInput(wait: true)
+                    pollHostInput(waitMilliseconds: -1)
                     continue
                 }
                 return deadlockReport()
@@ -363,10 +363,7 @@ public final class ThreadedRunner: SynchronizationHandler {
                 guard let thread = threads[t], thread.state == .runnable || inHost.contains(t) else {
                     throw ScheduleError.notRunnable(thread: t)
                 }
-                if inHost.contains(t) {
-                    thread.state = .runnable
-                    runnable.append(t)
-                }
+                if inHost.contains(t) { thread.state = .runnable }
                 thread.execution.yieldBudget = budget
                 tid = t
             }
@@ -415,15 +412,15 @@ public final class ThreadedRunner: SynchronizationHandler {
     }
 
     /// Threads blocked in a host call whose descriptor became readable run again (their call is
-    /// retried). With `wait`, blocks the host until one is ready.
-    func pollHostInput(wait: Bool) {
+    /// retried). `waitMilliseconds` bounds how long to wait for one (-1: until one is ready).
+    func pollHostInput(waitMilliseconds: Int32 = 0) {
         guard hostCalls == nil else { return }
         var fds: [Int32] = []
         for tid in order {
             if case .blockedInHost(let fd) = threads[tid]!.state, !fds.contains(fd) { fds.append(fd) }
         }
         guard !fds.isEmpty else { return }
-        let ready = readableDescriptors(fds, wait: wait)
+        let ready = readableDescriptors(fds, waitMilliseconds: waitMilliseconds)
         for tid in order {
             if case .blockedInHost(let fd) = threads[tid]!.state, ready.contains(fd) { threads[tid]!.state = .runnable }
         }
@@ -458,17 +455,6 @@ public final class ThreadedRunner: SynchronizationHandler {
         }
         try timeOut(best.tid)
         return true
-    }
-
-    func pollHostInput(waitMilliseconds: Int32) {
-        var fds: [Int32] = []
-        for tid in order {
-            if case .blockedInHost(let fd) = threads[tid]!.state, !fds.contains(fd) { fds.append(fd) }
-        }
-        let ready = readableDescriptors(fds, waitMilliseconds: waitMilliseconds)
-        for tid in order {
-            if case .blockedInHost(let fd) = threads[tid]!.state, ready.contains(fd) { threads[tid]!.state = .runnable }
-        }
     }
 
     /// The wait or sleep of `tid` times out: a wait returns 2.

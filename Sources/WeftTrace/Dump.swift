@@ -30,7 +30,7 @@ public func describe(_ event: RunEvent) -> String {
     case .sleep(let t):
         return "sleep thread \(t)"
     case .hostCall(let t, let call):
-        var s = "host thread \(t) \(call.name)(\(call.arguments.map { String($0) }.joined(separator: ", ")))"
+        var s = describeCall(thread: t, name: call.name, arguments: call.arguments)
         switch call.outcome {
         case .returned(let r): s += " -> \(r.count == 1 ? String(r[0]) : "\(r.count) results")"
         case .exit(let code): s += " -> exit \(code)"
@@ -44,6 +44,11 @@ public func describe(_ event: RunEvent) -> String {
     case .end(let outcome):
         return "end: " + describe(outcome)
     }
+}
+
+/// A WASI call without its outcome: `host thread T name(args)`.
+func describeCall(thread: Int32, name: String, arguments: [UInt64]) -> String {
+    "host thread \(thread) \(name)(\(arguments.map { String($0) }.joined(separator: ", ")))"
 }
 
 public func describe(_ outcome: ThreadedOutcome) -> String {

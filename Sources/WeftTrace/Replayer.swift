@@ -46,17 +46,14 @@ public final class TraceReplayer: ScheduleSource, HostCallSource, RunObserver {
         case .slice(let t, let budget, _): return .run(thread: t, budget: budget)
         case .timeout(let t): return .timeout(thread: t)
         default:
-            return try {
-                throw divergence(thread: event.thread, expected: event, actual: "the run continued (threads \(runnable.map(String.init).joined(separator: ", ")) could run)")
-            }()
+            throw divergence(thread: event.thread, expected: event, actual: "the run continued (threads \(runnable.map(String.init).joined(separator: ", ")) could run)")
         }
     }
 
     public func hostCall(thread: Int32, name: String, arguments: [UInt64]) throws -> HostCallRecord {
         let (event, _) = try peek()
         guard case .hostCall(let t, let record) = event, t == thread, record.name == name, record.arguments == arguments else {
-            let actual = describe(.hostCall(thread: thread, HostCallRecord(name: name, arguments: arguments, outcome: .returned([]), writes: [])))
-            throw divergence(thread: thread, expected: event, actual: actual.replacingOccurrences(of: " -> 0 results", with: ""))
+            throw divergence(thread: thread, expected: event, actual: describeCall(thread: thread, name: name, arguments: arguments))
         }
         return record
     }

@@ -113,9 +113,10 @@ struct Races: ParsableCommand {
         }
         var options = RaceCheckOptions(modulePath: module)
         options.arguments = arguments
-        for e in environment {
-            guard let eq = e.firstIndex(of: "=") else { throw fail("--env expects K=V, got \(e)") }
-            options.environment[String(e[..<eq])] = String(e[e.index(after: eq)...])
+        do {
+            for (k, v) in try parseEnvironment(environment) { options.environment[k] = v }
+        } catch {
+            throw fail("\(error)")
         }
         if let shard {
             let parts = shard.split(separator: "/")

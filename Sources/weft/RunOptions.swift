@@ -55,10 +55,7 @@ struct RunOptions: ParsableArguments {
     }
 
     func parsedEnvironment() throws -> [(key: String, value: String)] {
-        try environment.map { e in
-            guard let eq = e.firstIndex(of: "=") else { throw ValidationError("--env expects K=V, got \(e)") }
-            return (String(e[..<eq]), String(e[e.index(after: eq)...]))
-        }
+        try parseEnvironment(environment)
     }
 
     var preopens: [(host: String, guest: String)] {
@@ -100,5 +97,13 @@ func reportSourceWarnings(_ program: Program) {
     if let info = program.sourceInfo, info.isLoaded, let first = info.warnings.first {
         let more = info.warnings.count > 1 ? " (and \(info.warnings.count - 1) more)" : ""
         report("warning: debug information partly unreadable: \(first)\(more)")
+    }
+}
+
+/// `--env K=V` values as pairs, in order; a value without `=` is a usage error.
+func parseEnvironment(_ values: [String]) throws -> [(key: String, value: String)] {
+    try values.map { e in
+        guard let eq = e.firstIndex(of: "=") else { throw ValidationError("--env expects K=V, got \(e)") }
+        return (String(e[..<eq]), String(e[e.index(after: eq)...]))
     }
 }

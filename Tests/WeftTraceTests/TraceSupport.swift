@@ -62,12 +62,8 @@ struct Replayed {
 func replay(_ tracePath: String, module: [UInt8]? = nil) throws -> Replayed {
     let reader = try TraceReader(path: tracePath)
     let bytes = try XCTUnwrap(module ?? reader.header.module)
-    let program = try Program(
-        compiled: try CompiledModule.compile(try Module.decode(bytes)),
-        options: WASIOptions(arguments: reader.header.arguments))
-    let replayer = TraceReplayer(reader: reader, memory: program.importedMemory)
-    let runner = ThreadedRunner(program: program, options: reader.header.threadOptions, schedule: replayer, hostCalls: replayer)
-    runner.addObserver(replayer)
+    let setup = try ReplaySetup(reader: reader, module: bytes)
+    let (runner, replayer) = (setup.runner, setup.replayer)
     var stdout: [UInt8] = []
     runner.replayOutput = { fd, b in if fd == 1 { stdout += b } }
     let outcome = try runner.run()
