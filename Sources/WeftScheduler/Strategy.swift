@@ -27,7 +27,9 @@ public enum ScheduleKind: String, CaseIterable, Sendable {
     case random
     /// Probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010): random distinct thread
     /// priorities, the highest-priority runnable thread runs, and at `depth - 1` random steps the
-    /// running thread drops below every initial priority.
+    /// running thread drops below every initial priority. Starvation avoidance: a thread that
+    /// uses ``ScheduleOptions/pctStarvationQuanta`` whole slices without blocking, spawning or
+    /// being lowered drops below every thread, so a spin loop cannot starve the thread it waits for.
     case pct
 }
 
@@ -43,6 +45,18 @@ public struct ScheduleOptions: Sendable, Equatable {
     /// PCT's estimate of the number of scheduling steps, over which change points are spread.
     public var pctSteps: Int = 100_000
 
+    /// PCT's starvation bound K: a thread whose slice has ended by budget K times since it last
+    /// blocked, exited, spawned a thread or had its priority lowered drops below every other
+    /// thread, so a spin loop cannot starve the thread it waits for. A constant, not an option,
+    /// so that a seed and depth keep meaning one schedule (and traces need not record it).
+    ///
+    /// Why 8 (docs/scheduling.md): that is K × (quantum + 1) / 2 yield points on average without
+    /// blocking, about 40 000 at the default quantum, so work that blocks or ends sooner keeps
+    /// PCT's priority order; a much smaller K turns PCT into a coarse round robin, a much larger
+    /// one makes every spinning episode proportionally longer (each demotion costs the spinner K
+    /// slices).
+    public static let pctStarvationQuanta = 8
+
     public init() {}
 }
 
@@ -55,6 +69,11 @@ struct Scheduler {
     var changePoints: [Int] = []
     var step = 0
     var nextLowPriority = 0
+    /// PCT starvation avoidance: the thread picked last, slices each thread ended by budget since
+    /// it last blocked, exited, spawned or was lowered, and the next priority below all others.
+    var lastPicked: Int32?
+    var wholeQuanta: [Int32: Int] = [:]
+    var nextStarvedPriority = -1
 
     init(options: ScheduleOptions) {
         self.options = options
@@ -64,10 +83,12 @@ struct Scheduler {
         }
     }
 
-    /// A new thread appeared (PCT gives it a random priority above all lowered ones).
+    /// A new thread appeared (PCT gives it a random priority above all lowered ones). Its parent,
+    /// the thread running now, has made progress: its starvation count starts again.
     mutating func threadCreated(_ tid: Int32) {
         guard options.kind == .pct else { return }
         priorities[tid] = options.pctDepth + 1 + rng.below(1 << 30)
+        if let parent = lastPicked { wholeQuanta[parent] = 0 }
     }
 
     /// Picks among `runnable` (sorted by id). `current` is the thread that just stopped, if it can
@@ -82,12 +103,27 @@ struct Scheduler {
         case .random:
             return runnable[rng.below(runnable.count)]
         case .pct:
-            if let current, changePoints.first == step {
-                changePoints.removeFirst()
-                priorities[current] = nextLowPriority
-                nextLowPriority += 1
+            if let current {
+                if preempted { wholeQuanta[current, default: 0] += 1 }
+                if changePoints.first == step {
+                    changePoints.removeFirst()
+                    priorities[current] = nextLowPriority
+                    nextLowPriority += 1
+                    wholeQuanta[current] = 0
+                } else if wholeQuanta[current, default: 0] >= ScheduleOptions.pctStarvationQuanta {
+                    // Starvation avoidance: below every thread, lowered ones included, so the
+                    // thread it may be spinning on (whatever its priority) gets to run.
+                    priorities[current] = nextStarvedPriority
+                    nextStarvedPriority -= 1
+                    wholeQuanta[current] = 0
+                }
+            } else if let last = lastPicked {
+                // The thread that ran last blocked, slept or exited.
+                wholeQuanta[last] = 0
             }
-            return runnable.max { (priorities[$0] ?? 0, -$0) < (priorities[$1] ?? 0, -$1) } ?? runnable[0]
+            let next = runnable.max { (priorities[$0] ?? 0, -$0) < (priorities[$1] ?? 0, -$1) } ?? runnable[0]
+            lastPicked = next
+            return next
         }
     }
 

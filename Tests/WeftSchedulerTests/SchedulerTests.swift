@@ -109,6 +109,85 @@ final class SchedulerTests: XCTestCase {
         XCTAssertTrue(rr.stdout.contains("counter = 40000 "), rr.stdout)
     }
 
+    /// PCT starvation avoidance: programs that wait by spinning (threads_spin's spin lock and its
+    /// main thread polling a counter; norace_atomic_flag's reader polling a flag with
+    /// `sched_yield`) finish with the right output under every seed, at depth 1 (no change
+    /// points: pure priorities, where a spinner above the thread it waits for would spin forever)
+    /// and the default depth 3, at the default quantum; and in the configuration where the
+    /// livelock was found (threads_spin, quantum 200, depth 3, seeds 0, 3, 4, 7 of 0–7). The slice
+    /// limit turns a livelock into a failure instead of a hung test.
+    func testPCTSpinLoopsFinishUnderEverySeed() throws {
+        var runs: [(name: String, depth: Int, quantum: Int, seed: UInt64)] = []
+        for name in ["threads_spin", "norace_atomic_flag"] {
+            for depth in [1, 3] {
+                for seed in UInt64(0)..<16 { runs.append((name, depth, 10_000, seed)) }
+            }
+        }
+        for seed: UInt64 in [0, 3, 4, 7] { runs.append(("threads_spin", 3, 200, seed)) }
+        let expected = ["threads_spin": "counter = 20000 (expected 20000)\n", "norace_atomic_flag": "sum = 10\n"]
+        var failed: Set<String> = []
+        var most: [String: Int] = [:]
+        for run in runs where !failed.contains(run.name) {
+            var o = options(.pct, seed: run.seed, quantum: run.quantum)
+            o.schedule.pctDepth = run.depth
+            o.maxSlices = Self.spinSliceLimit
+            let r = try runThreaded(program(run.name), o)
+            let what = "\(run.name) pct depth \(run.depth) quantum \(run.quantum) seed \(run.seed)"
+            if r.outcome != .exited(0) || r.stdout != expected[run.name] {
+                // One failure per program: a regression would otherwise spin to the limit many times.
+                XCTFail("\(what): \(r.outcome), stdout: \(r.stdout)")
+                failed.insert(run.name)
+            }
+            let key = "\(run.name) quantum \(run.quantum)"
+            most[key] = max(most[key] ?? 0, r.slices)
+        }
+        print("SchedulerTests: most slices under pct: \(most.sorted { $0.key < $1.key })")
+    }
+
+    /// The slice limit of ``testPCTSpinLoopsFinishUnderEverySeed``: 3.6× the most any of its runs
+    /// needed when it was written (threads_spin, depth 3, seed 4, default quantum: 273,790).
+    static let spinSliceLimit = 1_000_000
+
+    /// The starvation rule itself, on a two-thread schedule with no change points (depth 1):
+    /// the top thread keeps running through scheduling points and until it has used
+    /// ``ScheduleOptions/pctStarvationQuanta`` whole slices; then it drops below the other.
+    /// Blocking and spawning start its count again.
+    func testPCTDemotesAThreadAfterKWholeQuanta() throws {
+        let k = ScheduleOptions.pctStarvationQuanta
+        var o = ScheduleOptions()
+        o.kind = .pct
+        o.pctDepth = 1
+        o.seed = 5
+        let schedule = LiveSchedule(options: o)
+        schedule.threadCreated(0)
+        schedule.threadCreated(1)
+        func run(_ current: (Int32, Int)?, _ runnable: [Int32] = [0, 1]) throws -> Int32 {
+            guard case .run(let t, _) = try schedule.next(runnable: runnable, blockedInHost: [], current: current) else {
+                XCTFail("a live schedule only runs threads")
+                return -1
+            }
+            return t
+        }
+        let top = try run(nil)
+        let other: Int32 = top == 0 ? 1 : 0
+        // Scheduling points inside a slice (budget left) never count.
+        for _ in 0..<1000 { XCTAssertEqual(try run((top, 5)), top) }
+        // K - 1 whole slices: still the top thread.
+        for _ in 1..<k { XCTAssertEqual(try run((top, 0)), top) }
+        // It blocks (current nil): the count starts again once it runs on.
+        XCTAssertEqual(try run(nil, [top]), top)
+        for _ in 1..<k { XCTAssertEqual(try run((top, 0)), top) }
+        // It spawns a thread (which exits at once, so it is never runnable here): likewise.
+        schedule.threadCreated(2)
+        for _ in 1..<k { XCTAssertEqual(try run((top, 0), [0, 1]), top) }
+        // The K-th whole slice in a row: the other thread runs, and keeps running through its own
+        // K - 1 slices, since the demoted thread is now below it.
+        XCTAssertEqual(try run((top, 0), [0, 1]), other)
+        for _ in 1..<k { XCTAssertEqual(try run((other, 0), [0, 1]), other) }
+        // Then it is demoted below the first one, which runs again.
+        XCTAssertEqual(try run((other, 0), [0, 1]), top)
+    }
+
     func testDeadlockIsReportedWithEveryThread() throws {
         let r = try runThreaded(program("threads_deadlock"), options(.rr, seed: 0))
         guard case .deadlock(let summary, let threads) = r.outcome else { return XCTFail("\(r.outcome)") }
