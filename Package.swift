@@ -70,6 +70,18 @@ let package = Package(
             name: "WeftRaces",
             dependencies: ["WeftInterpreter", "WeftScheduler", "WeftWASI", "WeftTrace"]
         ),
+        // The debugger: sessions that pause, inspect, and go back in time (snapshots and
+        // deterministic re-execution), and the gdb-style commands the REPL runs.
+        .target(
+            name: "WeftDebugger",
+            dependencies: ["WeftInterpreter", "WeftScheduler", "WeftWASI", "WeftTrace", "WeftSource", "WeftModule", "WeftRaces"]
+        ),
+        // GNU readline (Debian's libreadline-dev) for the REPL's line editing and history.
+        .systemLibrary(
+            name: "CReadline",
+            path: "Sources/CReadline",
+            providers: [.apt(["libreadline-dev"])]
+        ),
         // The `.wast` spec-script runner.
         .target(
             name: "WeftWAST",
@@ -82,6 +94,7 @@ let package = Package(
             name: "weft",
             dependencies: [
                 "WeftInterpreter", "WeftWASI", "WeftWAST", "WeftScheduler", "WeftTrace", "WeftSource", "WeftRaces",
+                "WeftDebugger", "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -138,6 +151,10 @@ let package = Package(
         .testTarget(
             name: "WeftRacesTests",
             dependencies: ["WeftRaces", "WeftScheduler", "WeftWASI", "WeftInterpreter"]
+        ),
+        .testTarget(
+            name: "WeftDebuggerTests",
+            dependencies: ["WeftDebugger", "WeftScheduler", "WeftWASI", "WeftInterpreter", "WeftTrace"]
         ),
         .testTarget(
             name: "WeftSpecTests",

@@ -26,6 +26,8 @@ public struct Module: Sendable {
     public var codeSectionOffset: Int?
     /// Names from the `name` section (`func` subsection), falling back to export names.
     public var functionNames: [UInt32: String] = [:]
+    /// Global names from the name section (subsection 7 of the extended name section).
+    public var globalNames: [UInt32: String] = [:]
     public var moduleName: String?
 
     public var importedFunctionTypes: [TypeIndex] = []
@@ -273,11 +275,44 @@ extension Module {
                 default: break
                 }
             }
+            globalNames.merge(Self.globalNames(inNameSection: Array(section.bytes))) { a, _ in a }
         }
         for export in exports {
             if case .function(let index) = export.descriptor, functionNames[index] == nil {
                 functionNames[index] = export.name
             }
         }
+    }
+
+    /// Reads subsection 7 (global names) of a name section; a malformed one gives what was read.
+    static func globalNames(inNameSection bytes: [UInt8]) -> [UInt32: String] {
+        var i = 0
+        func leb() -> UInt32? {
+            var result: UInt32 = 0, shift: UInt32 = 0
+            while i < bytes.count, shift < 35 {
+                let b = bytes[i]
+                i += 1
+                result |= UInt32(b & 0x7F) << shift
+                if b & 0x80 == 0 { return result }
+                shift += 7
+            }
+            return nil
+        }
+        var names: [UInt32: String] = [:]
+        while i < bytes.count {
+            let id = bytes[i]
+            i += 1
+            guard let size = leb(), i + Int(size) <= bytes.count else { break }
+            let end = i + Int(size)
+            if id == 7, let count = leb() {
+                for _ in 0..<count {
+                    guard let index = leb(), let length = leb(), i + Int(length) <= end else { break }
+                    names[index] = String(decoding: bytes[i..<i + Int(length)], as: UTF8.self)
+                    i += Int(length)
+                }
+            }
+            i = end
+        }
+        return names
     }
 }

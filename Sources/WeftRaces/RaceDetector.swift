@@ -322,7 +322,7 @@ public final class RaceDetector: RunObserver {
 final class ThreadProbe: ExecutionProbe {
     unowned(unsafe) let detector: RaceDetector
     let slot: Int
-    unowned(unsafe) let execution: ExecutionThread
+    unowned(unsafe) var execution: ExecutionThread
     /// The thread's vector clock (owned by the detector).
     unowned(unsafe) let clock: VectorClock
     /// Shadow call stack: stack-node ids, the innermost last.
@@ -439,5 +439,16 @@ final class ThreadProbe: ExecutionProbe {
         if kind == .wait {
             detector.atomicAccess(slot: slot, address: address, size: 0, isWrite: false, location: 0)
         }
+    }
+}
+
+extension RaceDetector {
+    /// The probe observing thread `tid` (made by ``threadStarted(_:execution:)``), moved onto
+    /// `execution`: the same guest thread's interpreter state when a debugger re-executes the
+    /// run and recreates it. Nil when the detector has not seen the thread start.
+    public func probe(forThread tid: Int32, movingTo execution: ExecutionThread) -> (any ExecutionProbe)? {
+        guard let slot = slotOfTid[tid], slot < probes.count, let probe = probes[slot] else { return nil }
+        probe.execution = execution
+        return probe
     }
 }

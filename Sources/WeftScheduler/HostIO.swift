@@ -36,7 +36,7 @@ func sleepNanoseconds(_ ns: UInt64) {
 }
 
 /// Writes all of `bytes` to `fd`, retrying short writes.
-func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+public func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
     bytes.withUnsafeBytes { buffer in
         var offset = 0
         while offset < buffer.count {

@@ -92,7 +92,14 @@ public protocol ScheduleSource: AnyObject {
 
 /// Answers WASI calls during a replay, from the trace instead of the host.
 public protocol HostCallSource: AnyObject {
+    /// True while the next calls come from the source (a debugger's timeline answers only the
+    /// calls it has recorded, and lets later ones reach the host).
+    var answersHostCalls: Bool { get }
     func hostCall(thread: Int32, name: String, arguments: [UInt64]) throws -> HostCallRecord
+}
+
+extension HostCallSource {
+    public var answersHostCalls: Bool { true }
 }
 
 /// The schedule a strategy (round robin, random, PCT) chooses as the run goes.
@@ -115,4 +122,12 @@ public final class LiveSchedule: ScheduleSource {
         if let current, current.thread == tid, !preempted { return .run(thread: tid, budget: current.budget) }
         return .run(thread: tid, budget: scheduler.quantum())
     }
+}
+
+/// Where ``ThreadedRunner/advance()`` stopped.
+public enum RunProgress: Equatable {
+    /// `thread` paused (nil reason: between slices, as ``ThreadedRunner/betweenSlices`` asked).
+    case paused(thread: Int32, reason: PauseReason?)
+    /// The program ended.
+    case ended(ThreadedOutcome)
 }

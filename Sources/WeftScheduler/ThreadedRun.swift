@@ -58,6 +58,8 @@ final class GuestThread {
     var state: State = .runnable
     /// Yield points this thread has used (its position in its own execution).
     var position: UInt64 = 0
+    /// The budget its current or last slice began with.
+    var sliceBudget = 0
 
     init(tid: Int32, execution: ExecutionThread) {
         self.tid = tid
@@ -88,13 +90,44 @@ public final class ThreadedRunner: SynchronizationHandler {
     var waitQueues: [UInt64: [Int32]] = [:]
     /// Virtual time in nanoseconds: ``nanosecondsPerYieldPoint`` for each yield point executed,
     /// and a jump to the earliest timeout when every thread is blocked.
-    public private(set) var clock: UInt64 = 0
+    public internal(set) var clock: UInt64 = 0
     public static let nanosecondsPerYieldPoint: UInt64 = 100
     /// What virtual `CLOCK_REALTIME` reads at the start of a run: 2000-01-01T00:00:00Z.
     public static let virtualEpoch: UInt64 = 946_684_800 * 1_000_000_000
     /// Set by a virtual `poll_oneoff` sleep; applied when the calling thread stops after the call.
-    var sleepRequest: (thread: ExecutionThread, deadline: UInt64)?
-    public private(set) var slices = 0
+    var sleepRequest: (thread: Int32, deadline: UInt64)?
+    public internal(set) var slices = 0
+    /// Events emitted so far (the next event's index).
+    public internal(set) var eventCount = 0
+    /// Instructions executed by all threads so far, counted when ``debugging``: the run's clock
+    /// for a debugger (with ``eventCount``, a position in the run).
+    public internal(set) var time: UInt64 = 0
+    /// Count instructions and honour the threads' debugging conditions (set before ``start()``).
+    public var debugging = false
+    /// Pause at the first chance at or after this position: an instruction about to execute
+    /// once `time` instructions ran and `events` events happened, or between slices.
+    public var stopAt: (time: UInt64, events: Int)?
+    /// Called between slices when debugging; returning true pauses the run there.
+    public var betweenSlices: (() -> Bool)?
+    /// The thread whose slice is in progress (it paused inside it), with the slice's budget.
+    var activeSlice: (thread: Int32, budget: Int)? {
+        didSet { if let s = activeSlice { threads[s.thread]?.sliceBudget = s.budget } }
+    }
+    /// The thread running now and its instruction count when its resume began.
+    var running: (execution: ExecutionThread, count: UInt64)?
+    /// ``time`` including the instructions of a thread that is running now (for observers).
+    public var currentTime: UInt64 {
+        guard let running else { return time }
+        return time &+ (running.execution.debug.instructionCount &- running.count)
+    }
+    /// The slice in progress reached ``stopAt``'s time before its events: it runs to its end.
+    var boundarySkipped = false
+    /// The thread that last ran, or nil before any ran.
+    public internal(set) var lastThread: Int32?
+    /// The thread whose slice ended last, when it may go on.
+    var current: Int32?
+    /// How the run ended, once it has.
+    public internal(set) var ended: ThreadedOutcome?
     /// Where guest output goes during a replay (fd 1 and 2); nil suppresses it.
     public var replayOutput: ((Int32, [UInt8]) -> Void)? = { fd, bytes in writeAll(fd, bytes) }
 
@@ -130,6 +163,7 @@ public final class ThreadedRunner: SynchronizationHandler {
     }
 
     func emit(_ event: RunEvent) throws {
+        eventCount += 1
         for o in observers { try o.event(event) }
     }
 
@@ -181,7 +215,7 @@ public final class ThreadedRunner: SynchronizationHandler {
         e.storeBytes(of: 0, toByteOffset: 10, as: UInt8.self)  // clock event
         (e + 16).initializeMemory(as: UInt8.self, repeating: 0, count: 16)
         result.storeBytes(of: 1, as: UInt32.self)
-        sleepRequest = (call.thread, earliest.deadline)
+        sleepRequest = (call.thread.id, earliest.deadline)
         return [0]
     }
 
@@ -191,7 +225,7 @@ public final class ThreadedRunner: SynchronizationHandler {
     /// unless it would block the host (a read from stdin with no data yet), and reported.
     func hostCall(name: String, call: HostCall, perform: (HostCall) throws -> [UInt64]) throws -> [UInt64] {
         let tid = call.thread.id
-        if let hostCalls {
+        if let hostCalls, hostCalls.answersHostCalls {
             let record = try hostCalls.hostCall(thread: tid, name: name, arguments: call.arguments)
             try emit(.hostCall(thread: tid, record))
             return try answer(record, call: call)
@@ -266,6 +300,7 @@ public final class ThreadedRunner: SynchronizationHandler {
 
     func configure(_ e: ExecutionThread, tid: Int32) {
         e.id = tid
+        if debugging { e.enableDebugging() }
         e.synchronization = self
         e.yieldAtSyncPoints = true
         if options.schedule.kind != .rr {
@@ -314,46 +349,114 @@ public final class ThreadedRunner: SynchronizationHandler {
     /// Runs `_start` and every thread it spawns to the end of the program.
     public func run() throws -> ThreadedOutcome {
         defer { program.wasi.close() }
-        let outcome = try runThreads()
-        try emit(.end(outcome))
-        return outcome
+        if let outcome = try start() { return outcome }
+        while true {
+            if case .ended(let outcome) = try advance() { return outcome }
+        }
     }
 
-    func runThreads() throws -> ThreadedOutcome {
+    /// Instantiates the program for the main thread, ready to run `_start`; returns the outcome
+    /// when the run already ended (instantiation trapped or exited). ``advance()`` runs it.
+    public func start() throws -> ThreadedOutcome? {
         let main = ExecutionThread(store: program.store)
         program.prepareThread?(main)
         let instance: Instance
         do {
             instance = try program.instantiate(thread: main)
         } catch let t as Trap {
-            return .trapped(thread: 0, message: t.description)
+            return try finish(.trapped(thread: 0, message: t.description))
         } catch {
-            if let code = WASIHost.exitCode(of: error) { return .exited(code) }
+            if let code = WASIHost.exitCode(of: error) { return try finish(.exited(code)) }
             throw error
         }
         guard let start = instance.exportedFunction("_start") else { throw ProgramError.noStart }
         try main.start(start, arguments: [])
         configure(main, tid: 0)
         add(GuestThread(tid: 0, execution: main))
+        return nil
+    }
 
-        var current: Int32?
+    func finish(_ outcome: ThreadedOutcome) throws -> ThreadedOutcome {
+        ended = outcome
+        try emit(.end(outcome))
+        return outcome
+    }
+
+    /// Runs until the program ends, or (when debugging) until a thread pauses: at a debugging
+    /// condition (``ExecutionThread/debug``), at ``stopAt``, or when ``betweenSlices`` asks.
+    /// Pauses never change the run: the same schedule continues when it is called again.
+    public func advance() throws -> RunProgress {
+        if let ended { return .ended(ended) }
         while true {
-            if !schedule.decidesTimeouts { try expireTimeouts() }
+            let tid: Int32
+            if let slice = activeSlice {
+                tid = slice.thread
+            } else {
+                if let stopAt, time >= stopAt.time, eventCount >= stopAt.events, let last = lastThread {
+                    return .paused(thread: last, reason: .boundary)
+                }
+                if let betweenSlices, betweenSlices() { return .paused(thread: lastThread ?? 0, reason: nil) }
+                switch try nextSlice() {
+                case .ended(let outcome): return .ended(try finish(outcome))
+                case .thread(let t): tid = t
+                }
+            }
+            let thread = threads[tid]!
+            let execution = thread.execution
+            let countBefore = execution.debug.instructionCount
+            running = (execution, countBefore)
+            defer { running = nil }
+            if debugging {
+                var boundary = stopAt.map { $0.time > time ? countBefore &+ ($0.time - time) : countBefore } ?? .max
+                if boundarySkipped { boundary = .max }
+                execution.updateDebug { $0.instructionBoundary = boundary }
+            }
+            let reason = execution.resume()
+            time &+= execution.debug.instructionCount &- countBefore
+            lastThread = tid
+            if let error = deferredError { throw error }
+            if case .paused = reason {
+                let pauseReason = execution.debug.pauseReason
+                if pauseReason == .boundary, let stopAt, eventCount < stopAt.events {
+                    // The right time, but an earlier slice of it: this slice runs no further
+                    // instruction before the position's own slice begins.
+                    boundarySkipped = true
+                    continue
+                }
+                return .paused(thread: tid, reason: pauseReason)
+            }
+            activeSlice = nil
+            boundarySkipped = false
+            if let outcome = try finishSlice(thread, reason: reason) { return .ended(try finish(outcome)) }
+            if execution.debug.pauseRequested {
+                execution.updateDebug { $0.pauseRequested = false }
+                return .paused(thread: tid, reason: .requested)
+            }
+        }
+    }
+
+    enum NextSlice { case thread(Int32), ended(ThreadedOutcome) }
+
+    /// Decides which thread runs next (timeouts, host input, deadlock and limits included) and
+    /// starts its slice.
+    func nextSlice() throws -> NextSlice {
+        while true {
+            let replaying = schedule.decidesTimeouts
+            if !replaying { try expireTimeouts() }
             pollHostInput()
             let runnable = order.filter { threads[$0]?.state == .runnable }
             let inHost = order.filter { if case .blockedInHost = threads[$0]!.state { return true } else { return false } }
-            if runnable.isEmpty, !schedule.decidesTimeouts {
+            if runnable.isEmpty, !replaying {
                 if try wakeEarliestTimeout() { current = nil; continue }
                 if !inHost.isEmpty {
                     pollHostInput(waitMilliseconds: -1)
                     continue
                 }
-                return deadlockReport()
+                return .ended(deadlockReport())
             }
-            if let limit = options.maxSlices, slices >= limit { return .limitExceeded(slices: slices) }
-            if runnable.isEmpty, inHost.isEmpty, !hasTimeouts() { return deadlockReport() }
+            if let limit = options.maxSlices, slices >= limit { return .ended(.limitExceeded(slices: slices)) }
+            if runnable.isEmpty, inHost.isEmpty, !hasTimeouts() { return .ended(deadlockReport()) }
             let cur = current.flatMap { c in runnable.contains(c) ? (c, threads[c]!.execution.yieldBudget) : nil }
-            let tid: Int32
             switch try schedule.next(runnable: runnable, blockedInHost: inHost, current: cur) {
             case .timeout(let t):
                 try timeOut(t)
@@ -365,56 +468,61 @@ public final class ThreadedRunner: SynchronizationHandler {
                 }
                 if inHost.contains(t) { thread.state = .runnable }
                 thread.execution.yieldBudget = budget
-                tid = t
-            }
-            let thread = threads[tid]!
-            try emit(.slice(thread: tid, budget: thread.execution.yieldBudget, position: thread.position))
-            slices += 1
-            let budgetBefore = thread.execution.yieldBudget
-            let reason = thread.execution.resume()
-            if let error = deferredError { throw error }
-            let used = UInt64(max(budgetBefore - thread.execution.yieldBudget, 0))
-            thread.position &+= used
-            clock &+= max(used, 1) &* Self.nanosecondsPerYieldPoint
-            if !observers.isEmpty, case .yielded = reason, let atomic = thread.execution.lastAtomic, atomic.kind != .notify {
-                try emit(.atomic(thread: tid, atomic))
-            }
-            if let sleep = sleepRequest, sleep.thread === thread.execution {
-                sleepRequest = nil
-                thread.state = .blocked(address: nil, deadline: sleep.deadline)
-                try emit(.sleep(thread: tid))
-                current = nil
-                if case .yielded = reason { continue }
-            }
-            switch reason {
-            case .returned:
-                if tid == 0 { return .exited(0) }
-                thread.state = .exited
-                try emit(.exit(thread: tid))
-                current = nil
-            case .trapped(let trap):
-                return .trapped(thread: tid, message: trap.description)
-            case .hostError(let error):
-                if let code = WASIHost.exitCode(of: error) { return .exited(code) }
-                if let block = error as? HostWouldBlock {
-                    thread.state = .blockedInHost(fd: block.fd)
-                    current = nil
-                    continue
-                }
-                if let trap = error as? Trap { return .trapped(thread: tid, message: trap.description) }
-                throw error
-            case .yielded:
-                current = tid
-            case .blocked:
-                current = nil
+                try emit(.slice(thread: t, budget: budget, position: thread.position))
+                slices += 1
+                activeSlice = (t, budget)
+                return .thread(t)
             }
         }
+    }
+
+    /// Accounts for a finished slice of `thread` and handles why it stopped; returns the
+    /// outcome when the program ended.
+    func finishSlice(_ thread: GuestThread, reason: StopReason) throws -> ThreadedOutcome? {
+        let tid = thread.tid
+        let budgetBefore = thread.sliceBudget
+        let used = UInt64(max(budgetBefore - thread.execution.yieldBudget, 0))
+        thread.position &+= used
+        clock &+= max(used, 1) &* Self.nanosecondsPerYieldPoint
+        if !observers.isEmpty, case .yielded = reason, let atomic = thread.execution.lastAtomic, atomic.kind != .notify {
+            try emit(.atomic(thread: tid, atomic))
+        }
+        if let sleep = sleepRequest, sleep.thread == tid {
+            sleepRequest = nil
+            thread.state = .blocked(address: nil, deadline: sleep.deadline)
+            try emit(.sleep(thread: tid))
+            current = nil
+            if case .yielded = reason { return nil }
+        }
+        switch reason {
+        case .returned:
+            if tid == 0 { return .exited(0) }
+            thread.state = .exited
+            try emit(.exit(thread: tid))
+            current = nil
+        case .trapped(let trap):
+            return .trapped(thread: tid, message: trap.description)
+        case .hostError(let error):
+            if let code = WASIHost.exitCode(of: error) { return .exited(code) }
+            if let block = error as? HostWouldBlock {
+                thread.state = .blockedInHost(fd: block.fd)
+                current = nil
+                return nil
+            }
+            if let trap = error as? Trap { return .trapped(thread: tid, message: trap.description) }
+            throw error
+        case .yielded, .paused:
+            current = tid
+        case .blocked:
+            current = nil
+        }
+        return nil
     }
 
     /// Threads blocked in a host call whose descriptor became readable run again (their call is
     /// retried). `waitMilliseconds` bounds how long to wait for one (-1: until one is ready).
     func pollHostInput(waitMilliseconds: Int32 = 0) {
-        guard hostCalls == nil else { return }
+        guard !(hostCalls?.answersHostCalls ?? false) else { return }
         var fds: [Int32] = []
         for tid in order {
             if case .blockedInHost(let fd) = threads[tid]!.state, !fds.contains(fd) { fds.append(fd) }
@@ -552,4 +660,40 @@ enum ReplayHostError: Error, CustomStringConvertible {
         case .writeOutOfBounds(let a, let n): return "recorded host write of \(n) bytes at 0x\(String(a, radix: 16)) is outside memory"
         }
     }
+}
+
+/// A guest thread as a debugger lists it.
+public struct GuestThreadInfo {
+    public let tid: Int32
+    public let execution: ExecutionThread
+    /// `runnable`, `blocked on wait at 0x…`, `sleeping`, `blocked reading host descriptor N`
+    /// or `exited`.
+    public let state: String
+    public let exited: Bool
+    /// The address the thread waits on, if it does.
+    public let waitAddress: UInt64?
+}
+
+extension ThreadedRunner {
+    /// Every thread so far (exited ones included), in creation order.
+    public var threadInfos: [GuestThreadInfo] {
+        order.compactMap { tid in
+            guard let t = threads[tid] else { return nil }
+            var state = "runnable"
+            var address: UInt64?
+            switch t.state {
+            case .runnable: break
+            case .blocked(let a?, _):
+                state = "blocked on wait at 0x\(String(a, radix: 16))"
+                address = a
+            case .blocked(nil, _): state = "sleeping"
+            case .blockedInHost(let fd): state = "blocked reading host descriptor \(fd)"
+            case .exited: state = "exited"
+            }
+            return GuestThreadInfo(tid: tid, execution: t.execution, state: state, exited: t.state == .exited, waitAddress: address)
+        }
+    }
+
+    /// The interpreter state of thread `tid`.
+    public func execution(of tid: Int32) -> ExecutionThread? { threads[tid]?.execution }
 }

@@ -67,6 +67,15 @@ public final class ModuleSourceInfo: SourceDescriber {
         return load().map.location(codeOffset: offset - base)
     }
 
+    /// The first `prologue_end` row in module bytes `range` (a function's code): where a
+    /// breakpoint on the function goes, after its frame is set up. Nil when there is none.
+    public func prologueEnd(inModuleRange range: Range<Int>) -> Int? {
+        guard let base = codeSectionOffset, range.lowerBound >= base else { return nil }
+        let ends = load().map.prologueEnds
+        let lo = UInt64(range.lowerBound - base), hi = UInt64(range.upperBound - base)
+        return ends.first { $0 >= lo && $0 < hi }.map { Int($0) + base }
+    }
+
     /// Source frames at module byte `offset`, innermost first: the functions inlined there (each
     /// at its position) and, last, the function the code belongs to. Empty without debug info.
     public func frames(moduleOffset offset: Int) -> [SourceFrame] {

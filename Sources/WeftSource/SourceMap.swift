@@ -50,6 +50,8 @@ public struct SourceMap: Sendable {
     /// `is_stmt` rows (except `end_sequence` rows), sorted by address: where breakpoints for a
     /// line go, including rows that share their address with a later row.
     var statements: [(address: UInt64, file: Int32, line: UInt32)] = []
+    /// Addresses of rows flagged `prologue_end`, sorted: where a function's body begins.
+    public private(set) var prologueEnds: [UInt64] = []
     /// The decoded line programs (one per compilation unit).
     public private(set) var programs: [LineProgram] = []
 
@@ -86,6 +88,7 @@ public struct SourceMap: Sendable {
                     // A wasm32 code section is smaller than 4 GiB; rows beyond come from broken programs.
                     guard Self.isLive(row.address) else { continue }
                     if row.isStmt && row.line > 0 { statements.append((row.address, fileID(row.file), row.line)) }
+                    if row.prologueEnd { prologueEnds.append(row.address) }
                     let next = min(sequence[i + 1].address, 0xFFFF_FFF0)
                     guard next > row.address else { continue }  // empty (or backwards) range
                     ranges.append(
@@ -97,6 +100,7 @@ public struct SourceMap: Sendable {
         }
         ranges.sort { $0.start < $1.start }
         statements.sort { $0.address < $1.address }
+        prologueEnds.sort()
     }
 
     /// Whether a sequence starting at `address` describes code in the module (not a function the

@@ -13,7 +13,7 @@ struct Weft: ParsableCommand {
         commandName: "weft",
         abstract: "A deterministic record-replay debugger for multithreaded WebAssembly.",
         version: WeftVersion.string,
-        subcommands: [Run.self, Record.self, Replay.self, Dump.self, Races.self, Wast.self]
+        subcommands: [Run.self, Record.self, Replay.self, Dump.self, Debug.self, Races.self, Wast.self]
     )
 
     /// Like ArgumentParser's `main()`, but a usage error is one line on stderr.

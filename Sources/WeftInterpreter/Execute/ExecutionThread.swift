@@ -25,6 +25,9 @@ public enum StopReason {
     case yielded
     /// `memory.atomic.wait` blocked; set ``ExecutionThread/pendingWaitResult`` and resume.
     case blocked
+    /// A debugging condition held (``ExecutionThread/pauseReason`` says which) before the
+    /// instruction at the thread's position; ``ExecutionThread/resume()`` executes it.
+    case paused
 }
 
 /// One guest thread: its value stack, call frames and position. All of it is plain memory, so a
@@ -53,6 +56,8 @@ public final class ExecutionThread {
     /// yield budget and may end the slice before it executes, so a scheduler can interleave
     /// threads between any two memory accesses, not only at back edges and calls.
     public var preemptAtMemoryAccesses = false
+    /// Debugging state (see Debugging.swift); it takes effect only in the instrumented loop.
+    public internal(set) var debug = DebugState()
     /// The result a blocked `memory.atomic.wait` returns when the thread resumes.
     public var pendingWaitResult: UInt32?
     /// Observes memory accesses, calls and synchronization; nil runs the uninstrumented loop.
@@ -99,7 +104,7 @@ public final class ExecutionThread {
         case .returned: return results
         case .trapped(let t): throw t
         case .hostError(let e): throw e
-        case .yielded, .blocked:
+        case .yielded, .blocked, .paused:
             // Only a scheduler sets a budget or blocks; a direct invoke runs on.
             while true {
                 switch resume() {
@@ -108,6 +113,7 @@ public final class ExecutionThread {
                 case .hostError(let e): throw e
                 case .yielded: continue
                 case .blocked: throw makeTrap(.deadlock("wait blocked with no scheduler to wake it"))
+                case .paused: continue
                 }
             }
         }

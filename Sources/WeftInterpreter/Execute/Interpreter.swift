@@ -130,7 +130,11 @@ extension ExecutionThread {
     ) -> Bool {
         if preempt {
             budget &-= 1
-            if budget <= 0 { return true }
+            if budget <= 0 {
+                // The access runs when the thread resumes; it is then the same instruction.
+                if debug.enabled { debug.instructionCount &-= 1; debug.reentering = true }
+                return true
+            }
         }
         probeAccess(pc, fn, ea, size, isWrite, false)
         return false
@@ -154,9 +158,16 @@ extension ExecutionThread {
         var yielded = false
         var blocked = false
         var finished = false
+        var paused = false
+        // One test per instruction in the instrumented loop covers the opcode profile and every
+        // debugging condition; the plain loop has none.
+        let perInstruction = M.probed && (opcodeCounts != nil || debug.enabled)
 
         loop: while true {
-            if M.probed, let counts = opcodeCounts { counts[Int(pc.pointee & 0xFFFF)] += 1 }
+            if M.probed, perInstruction {
+                if debug.enabled, debugCheck(pc, fn) { paused = true; break loop }
+                if let counts = opcodeCounts { counts[Int(pc.pointee & 0xFFFF)] += 1 }
+            }
             switch Op.decode(pc.pointee) {
             case .unreachable:
                 trap = .unreachable
@@ -1617,6 +1628,11 @@ extension ExecutionThread {
         }
         if yielded { return .yielded }
         if blocked { return .blocked }
+        if paused {
+            // Resuming executes this instruction even if a breakpoint is set on it.
+            debug.reentering = true
+            return .paused
+        }
         if let hostError {
             if let t = hostError as? Trap { return .trapped(t) }
             return .hostError(hostError)

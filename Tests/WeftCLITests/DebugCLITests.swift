@@ -1,0 +1,123 @@
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+extension CLITests {
+    /// `weft debug --batch` runs -x files and -ex commands in order, echoing them, and exits 0.
+    func testDebugBatchScript() throws {
+        let script = try scratch.write("cmds.txt", text: "break deposit\n# a comment\ncontinue\nbt\n")
+        let r = try weft(["debug", "--batch", "-x", script, "-ex", "info threads", "traces/bank.weft"])
+        XCTAssertEqual(r.status, 0, r.summary)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.first?.hasPrefix("Weft debugger: trace bank.weft of bank.wasm, schedule random seed 2.") == true, r.stdout)
+        XCTAssertTrue(lines.contains("(weft) break deposit"), r.stdout)
+        XCTAssertTrue(lines.contains("Thread 2 hit breakpoint 1, deposit+0x25d5 (bank.c:17:13)"), r.stdout)
+        XCTAssertTrue(lines.contains("#1  teller+0x25b8 (bank.c:25:9)"), r.stdout)
+        XCTAssertTrue(lines.contains("* 2  running  deposit+0x25d5 (bank.c:17:13)"), r.stdout)
+        XCTAssertEqual(r.stderr, "")
+    }
+
+    /// A failing command in a batch run makes the exit status 1; the session still runs the rest.
+    func testDebugBatchFailureStatus() throws {
+        let r = try weft(["debug", "--batch", "-ex", "frobnicate", "-ex", "break teller", "traces/bank.weft"])
+        XCTAssertEqual(r.status, 1, r.summary)
+        XCTAssertTrue(r.stdout.contains("unknown command \"frobnicate\"; try \"help\"\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("Breakpoint 1 at teller+"), r.stdout)
+    }
+
+    /// A live session on a program: stdin not a terminal, commands read plainly; end of input quits.
+    func testDebugLiveSessionReadsStdin() throws {
+        let input = try scratch.write("in.txt", text: "break teller\ncontinue\n\ninfo threads\n")
+        let r = try runShell("\(try weftExecutable().path) debug --schedule random --seed 2 traces/bank.wasm < \(input)")
+        XCTAssertEqual(r.status, 0, r.summary)
+        XCTAssertTrue(r.stdout.contains("Thread 1 hit breakpoint 1, teller+"), r.stdout)
+        // The empty line repeated `continue`: the second teller stops too.
+        XCTAssertTrue(r.stdout.contains("Thread 2 hit breakpoint 1, teller+"), r.stdout)
+    }
+
+    /// Bad input to `weft debug` is one line and a non-zero status.
+    func testDebugBadTargets() throws {
+        let bad = try scratch.write("bad.wasm", Data([0, 0x61, 0x73, 0x6d, 9, 9]))
+        assertCleanError(try weft(["debug", "--batch", bad]), status: 65)
+        var trace = [UInt8](try Data(contentsOf: Paths.packageRoot.appendingPathComponent("traces/bank.weft")))
+        trace[20] ^= 0xFF
+        let damaged = try scratch.write("damaged.weft", Data(trace))
+        assertCleanError(try weft(["debug", "--batch", damaged]), status: 66)
+    }
+
+    /// The readline front end, driven through a pseudo-terminal (`script`): history recall with
+    /// the up arrow, editing keys, tab completion, and the history file.
+    func testDebugReadlineThroughPseudoTerminal() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
+            throw XCTSkip("script(1) is not installed; the pseudo-terminal test needs it")
+        }
+        let home = scratch.path("home")
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let weftPath = try weftExecutable().path
+        // Keystrokes, with pauses so readline sees each line at a prompt:
+        // 1. a command; 2. up arrow recalls it, Ctrl-A + Ctrl-D edits its first letter away
+        //    ("xinfo threads" → "info threads"); 3. tab completes "backt" to "backtrace".
+        let steps: [String] = [
+            "break deposit\r",
+            "continue\r",
+            "xinfo threads\u{1}\u{4}\r",
+            "\u{1b}[A\u{1b}[A\u{1b}[A\r",
+            "backt\t\r",
+            "quit\r",
+        ]
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qfec", "\(weftPath) debug traces/bank.weft", "/dev/null"]
+        process.currentDirectoryURL = Paths.packageRoot
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = home
+        environment["TERM"] = "xterm"
+        environment["INPUTRC"] = "/dev/null"
+        process.environment = environment
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let reader = DispatchQueue(label: "pty-output")
+        final class Collected: @unchecked Sendable { var data = Data() }
+        let collected = Collected()
+        let done = DispatchSemaphore(value: 0)
+        let handle = output.fileHandleForReading
+        reader.async {
+            collected.data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+        for step in steps {
+            Thread.sleep(forTimeInterval: 0.6)
+            input.fileHandleForWriting.write(Data(step.utf8))
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        try? input.fileHandleForWriting.close()
+        if done.wait(timeout: .now() + 30) == .timedOut {
+            process.terminate()
+            XCTFail("the debugger under a pseudo-terminal did not quit")
+            return
+        }
+        process.waitUntilExit()
+        let text = String(decoding: collected.data, as: UTF8.self)
+        XCTAssertTrue(text.contains("Thread 2 hit breakpoint 1, deposit+0x25d5"), text)
+        XCTAssertTrue(text.contains("* 2  running  deposit+0x25d5"), "Ctrl-A, Ctrl-D edited the line: \(text)")
+        // Up three times from the prompt: "break deposit" again, so a second breakpoint.
+        XCTAssertTrue(text.contains("Breakpoint 2 at deposit+0x25d5"), "history recall: \(text)")
+        XCTAssertTrue(text.contains("#1  teller+0x25b8"), "tab completion of backtrace: \(text)")
+        let history = (try? String(contentsOfFile: home + "/.weft_history", encoding: .utf8)) ?? ""
+        XCTAssertTrue(history.contains("break deposit") && history.contains("info threads"), "history file: \(history)")
+    }
+
+    /// Runs a shell command line from the package root.
+    func runShell(_ command: String, timeout: TimeInterval = 60) throws -> CommandResult {
+        try runProcess("/bin/sh", ["-c", command], timeout: timeout)
+    }
+}
