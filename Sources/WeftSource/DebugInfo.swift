@@ -1,7 +1,8 @@
 /// What Weft reads from `.debug_info` (DWARF 2–5): each compilation unit's directory and line
 /// table, the address ranges of functions (`DW_TAG_subprogram`) and of inlined calls
 /// (`DW_TAG_inlined_subroutine`, with their call sites), so a code address can be expanded into
-/// the chain of source functions it belongs to.
+/// the chain of source functions it belongs to. It also keeps the sections and unit reading that
+/// ``VariableIndex`` uses for variables.
 ///
 /// Units that cannot be read are skipped with a warning; other DIEs are skipped by their forms.
 struct DebugInfo {
@@ -70,6 +71,7 @@ struct DebugInfo {
         static let strOffsetsBase: UInt64 = 0x72
         static let addrBase: UInt64 = 0x73
         static let rnglistsBase: UInt64 = 0x74
+        static let loclistsBase: UInt64 = 0x8c
     }
 
     struct Abbreviation {
@@ -91,6 +93,9 @@ struct DebugInfo {
         case reference(Int)
         case sectionOffset(UInt64)
         case rnglistx(UInt64)
+        case loclistx(UInt64)
+        /// An `exprloc` or `block*` value: its bytes are `info[start..<start + length]`.
+        case block(start: Int, length: Int)
         case other
     }
 
@@ -103,27 +108,35 @@ struct DebugInfo {
         var strOffsetsBase: UInt64?
         var addrBase: UInt64?
         var rnglistsBase: UInt64?
+        var loclistsBase: UInt64?
         var baseAddress: UInt64 = 0
         var stmtList: Int?
     }
 
     let info: [UInt8]
+    let abbrev: [UInt8]
     let strings: DebugStrings
     let strOffsets: [UInt8]?
     let addr: [UInt8]?
     let rangesSection: [UInt8]?
     let rnglists: [UInt8]?
+    /// Location lists: `.debug_loc` (DWARF 2–4) and `.debug_loclists` (DWARF 5).
+    let loc: [UInt8]?
+    let loclists: [UInt8]?
 
     init(
         info: [UInt8], abbrev: [UInt8], strings: DebugStrings, strOffsets: [UInt8]?, addr: [UInt8]?,
-        ranges: [UInt8]?, rnglists: [UInt8]?
+        ranges: [UInt8]?, rnglists: [UInt8]?, loc: [UInt8]? = nil, loclists: [UInt8]? = nil
     ) {
         self.info = info
+        self.abbrev = abbrev
         self.strings = strings
         self.strOffsets = strOffsets
         self.addr = addr
         self.rangesSection = ranges
         self.rnglists = rnglists
+        self.loc = loc
+        self.loclists = loclists
         var abbrevCache: [UInt64: [UInt64: Abbreviation]] = [:]
         var offset = 0
         while offset < info.count {
@@ -138,7 +151,7 @@ struct DebugInfo {
                 break
             }
             do {
-                try readUnit(at: offset, abbrev: abbrev, cache: &abbrevCache)
+                try readUnit(at: offset, cache: &abbrevCache)
             } catch {
                 warnings.append(".debug_info unit at 0x\(String(offset, radix: 16)): \(error.message); unit ignored")
             }
@@ -149,9 +162,13 @@ struct DebugInfo {
 
     // MARK: Units and DIEs
 
-    private mutating func readUnit(at offset: Int, abbrev: [UInt8], cache: inout [UInt64: [UInt64: Abbreviation]]) throws(DWARFError) {
+    /// Reads the header of the unit at `offset` and its abbreviations (cached by table offset).
+    /// Returns the unit, its abbreviations and a reader bounded by the unit, at its first DIE; nil
+    /// for units that carry no code (type units).
+    func openUnit(at offset: Int, cache: inout [UInt64: [UInt64: Abbreviation]]) throws(DWARFError) -> (unit: Unit, abbreviations: [UInt64: Abbreviation], reader: ByteReader)? {
         var r = ByteReader(info, from: offset)
         let (length, is64) = try r.initialLength()
+        guard length <= r.remaining else { throw DWARFError("unit length runs past the end of the section") }
         let unitEnd = r.offset + length
         r = ByteReader(info, from: r.offset, to: unitEnd)
         let version = try r.u16()
@@ -165,7 +182,7 @@ struct DebugInfo {
             switch unitType {
             case 0x01, 0x03: break  // compile, partial
             case 0x04, 0x05: try r.skip(8)  // skeleton, split_compile: dwo_id
-            default: return  // type units and others carry no code
+            default: return nil  // type units and others carry no code
             }
         } else {
             abbrevOffset = try r.offsetValue(is64: is64)
@@ -179,7 +196,22 @@ struct DebugInfo {
             abbreviations = try Self.readAbbreviations(abbrev, at: abbrevOffset)
             cache[abbrevOffset] = abbreviations
         }
-        var unit = Unit(offset: offset, version: version, is64: is64, addressSize: addressSize)
+        return (Unit(offset: offset, version: version, is64: is64, addressSize: addressSize), abbreviations, r)
+    }
+
+    /// Takes the unit-wide bases and the base address from the attributes of a unit's first DIE.
+    func configure(_ unit: inout Unit, from values: [UInt64: Value]) {
+        if case .sectionOffset(let v)? = values[At.strOffsetsBase] { unit.strOffsetsBase = v }
+        if case .sectionOffset(let v)? = values[At.addrBase] { unit.addrBase = v }
+        if case .sectionOffset(let v)? = values[At.rnglistsBase] { unit.rnglistsBase = v }
+        if case .sectionOffset(let v)? = values[At.loclistsBase] { unit.loclistsBase = v }
+        if let low = values[At.lowPC], let a = try? address(low, unit: unit) { unit.baseAddress = a }
+        if let v = values[At.stmtList], let s = unsignedValue(v) { unit.stmtList = Int(clamping: s) }
+    }
+
+    private mutating func readUnit(at offset: Int, cache: inout [UInt64: [UInt64: Abbreviation]]) throws(DWARFError) {
+        guard let opened = try openUnit(at: offset, cache: &cache) else { return }
+        var (unit, abbreviations, r) = opened
         // For each open DIE with children: whether it is an inlined call (for nesting depth).
         var open: [Bool] = []
         var inlineDepth = 0
@@ -204,11 +236,7 @@ struct DebugInfo {
                 guard a.tag == Tag.compileUnit || a.tag == Tag.partialUnit || a.tag == Tag.skeletonUnit else {
                     throw DWARFError("unit does not start with a compile unit DIE")
                 }
-                if case .sectionOffset(let v)? = values[At.strOffsetsBase] { unit.strOffsetsBase = v }
-                if case .sectionOffset(let v)? = values[At.addrBase] { unit.addrBase = v }
-                if case .sectionOffset(let v)? = values[At.rnglistsBase] { unit.rnglistsBase = v }
-                if let low = values[At.lowPC], let a = try? address(low, unit: unit) { unit.baseAddress = a }
-                if let v = values[At.stmtList], let s = unsignedValue(v) { unit.stmtList = Int(clamping: s) }
+                configure(&unit, from: values)
                 if let s = unit.stmtList, let dir = values[At.compDir], let text = try? string(dir, unit: unit) {
                     compilationDirectories[s] = text
                 }
@@ -312,13 +340,13 @@ struct DebugInfo {
         case Form.strx: return .strx(try r.uleb())
         case Form.addrx: return .addrx(try r.uleb())
         case Form.rnglistx: return .rnglistx(try r.uleb())
-        case Form.loclistx: _ = try r.uleb(); return .other
+        case Form.loclistx: return .loclistx(try r.uleb())
         case Form.flag_present: return .unsigned(1)
         case Form.implicit_const: return .signed(implicitConst)
-        case Form.exprloc, Form.block: try r.skip(try r.ulebInt()); return .other
-        case Form.block1: try r.skip(Int(try r.u8())); return .other
-        case Form.block2: try r.skip(Int(try r.u16())); return .other
-        case Form.block4: try r.skip(Int(try r.u32())); return .other
+        case Form.exprloc, Form.block: return try block(&r, length: try r.ulebInt())
+        case Form.block1: return try block(&r, length: Int(try r.u8()))
+        case Form.block2: return try block(&r, length: Int(try r.u16()))
+        case Form.block4: return try block(&r, length: Int(try r.u32()))
         case Form.indirect:
             guard depth < 4 else { throw DWARFError("nested DW_FORM_indirect") }
             let actual = try r.uleb()
@@ -327,6 +355,12 @@ struct DebugInfo {
         default:
             throw DWARFError("unknown attribute form 0x\(String(form, radix: 16))")
         }
+    }
+
+    private func block(_ r: inout ByteReader, length: Int) throws(DWARFError) -> Value {
+        let start = r.offset
+        try r.skip(length)
+        return .block(start: start, length: length)
     }
 
     // MARK: Resolving values

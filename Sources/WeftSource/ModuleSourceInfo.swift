@@ -1,11 +1,11 @@
 import WeftModule
 
 /// Everything source-level Weft knows about one module: demangled function names and, when the
-/// module carries DWARF, line tables (and inlined frames from `.debug_info`).
+/// module carries DWARF, line tables, inlined frames and variables (from `.debug_info`).
 ///
 /// The DWARF is read on first use, so attaching this to every loaded module costs nothing until
-/// a message needs a source position. Reading never fails: what cannot be read is left out and
-/// described in ``warnings``.
+/// a message needs a source position; variables, scopes and types are read on the first variable
+/// lookup. Reading never fails: what cannot be read is left out and described in ``warnings``.
 public final class ModuleSourceInfo: SourceDescriber {
     private let sections: [String: ArraySlice<UInt8>]
     /// Byte offset of the Code section's contents in the module (DWARF addresses start there).
@@ -13,6 +13,7 @@ public final class ModuleSourceInfo: SourceDescriber {
     private let names: [UInt32: String]
     private var demangled: [UInt32: String] = [:]
     private var loaded: (map: SourceMap, info: DebugInfo?, warnings: [String])?
+    private var variableIndex: VariableIndex??
 
     /// Source information for `module` (its custom sections and names are kept; nothing is parsed yet).
     public init(module: Module) {
@@ -23,6 +24,14 @@ public final class ModuleSourceInfo: SourceDescriber {
         self.sections = sections
         self.codeSectionOffset = module.codeSectionOffset
         self.names = module.functionNames
+    }
+
+    /// Source information from raw debug sections (by name, such as `.debug_info`) and the Code
+    /// section's offset; for tests of hand-built DWARF.
+    init(debugSections: [String: [UInt8]], codeSectionOffset: Int?, functionNames: [UInt32: String] = [:]) {
+        self.sections = debugSections.mapValues { ArraySlice($0) }
+        self.codeSectionOffset = codeSectionOffset
+        self.names = functionNames
     }
 
     /// Whether the module has a `.debug_line` section at all.
@@ -37,7 +46,8 @@ public final class ModuleSourceInfo: SourceDescriber {
         if let debugInfo = bytes(".debug_info"), let abbrev = bytes(".debug_abbrev") {
             let d = DebugInfo(
                 info: debugInfo, abbrev: abbrev, strings: strings, strOffsets: bytes(".debug_str_offsets"),
-                addr: bytes(".debug_addr"), ranges: bytes(".debug_ranges"), rnglists: bytes(".debug_rnglists"))
+                addr: bytes(".debug_addr"), ranges: bytes(".debug_ranges"), rnglists: bytes(".debug_rnglists"),
+                loc: bytes(".debug_loc"), loclists: bytes(".debug_loclists"))
             warnings += d.warnings
             info = d
         }
@@ -59,7 +69,12 @@ public final class ModuleSourceInfo: SourceDescriber {
     public var sourceMap: SourceMap { load().map }
 
     /// Problems met reading the debug information, one line each (reading happens on first use).
-    public var warnings: [String] { load().warnings }
+    /// Once variables have been looked up, also the problems met reading them.
+    public var warnings: [String] {
+        let base = load().warnings
+        guard case .some(let index?) = variableIndex else { return base }
+        return base + index.warnings.filter { !base.contains($0) }
+    }
 
     /// The source position of module byte `offset`, from the line tables.
     public func location(moduleOffset offset: Int) -> SourceLocation? {
@@ -93,6 +108,49 @@ public final class ModuleSourceInfo: SourceDescriber {
     public func moduleOffsets(file: String, line: Int) -> (line: Int, offsets: [Int])? {
         guard let base = codeSectionOffset, let r = load().map.codeOffsets(file: file, line: line) else { return nil }
         return (r.line, r.offsets.map { $0 + base })
+    }
+
+    // MARK: Variables
+
+    /// The index of variables, scopes and types (read on first use).
+    private func loadVariables() -> VariableIndex? {
+        if case .some(let index) = variableIndex { return index }
+        let (map, info, _) = load()
+        let index = info.map { VariableIndex(info: $0, programs: map.programs) }
+        variableIndex = .some(index)
+        return index
+    }
+
+    /// The variables of the compilation units (external and file-static, and namespace members),
+    /// in the order of the debug information. Those without a location (optimized away) have
+    /// ``VariableLocation/optimizedOut``; thread-locals have a location relative to the
+    /// `__tls_base` global (see ``SourceVariable/evaluate(in:)``). Empty without debug info.
+    public func globalVariables() -> [SourceVariable] {
+        loadVariables()?.globals() ?? []
+    }
+
+    /// The parameters and locals in scope at module byte `offset`: those of the innermost block
+    /// containing it first, then those of the enclosing blocks, inlined calls and, last, the
+    /// function. Locations are the ones at `offset` (the covering entry of a location list).
+    /// Empty when no function with debug information contains the offset.
+    public func variables(atModuleOffset offset: Int) -> [SourceVariable] {
+        guard let base = codeSectionOffset, offset >= base, let index = loadVariables() else { return [] }
+        return index.variables(at: UInt64(offset - base), demangle: Demangler.demangle)
+    }
+
+    /// The variable `name` as the source at module byte `offset` sees it: the innermost parameter
+    /// or local of that name, else a global of that name, preferring one declared in the file of
+    /// the code at `offset` (file-static variables of different files may share a name). With a
+    /// nil offset, only globals are considered.
+    public func lookupVariable(_ name: String, atModuleOffset offset: Int?) -> SourceVariable? {
+        if let offset, let local = variables(atModuleOffset: offset).first(where: { $0.name == name }) { return local }
+        let globals = globalVariables().filter { $0.name == name }
+        if globals.count > 1, let offset, let path = location(moduleOffset: offset)?.path,
+            let sameFile = globals.first(where: { $0.declaration?.path == path })
+        {
+            return sameFile
+        }
+        return globals.first
     }
 
     // MARK: SourceDescriber
