@@ -100,6 +100,25 @@ extension DebugSession {
             guard i < globals.count else { throw DebugError("the module has \(globals.count) globals; no \(t)") }
             return Value(globals[i].value)
         }
+        if t.hasPrefix("&") {
+            let name = String(t.dropFirst()).trimmingCharacters(in: .whitespaces)
+            guard let v = sourceVariable(name) else { throw DebugError("no symbol \"\(name)\" in the current context") }
+            let value = self.value(of: v)
+            guard let address = value.address else { throw DebugError("\(name) is not in memory (\(value.problem ?? "a wasm local or value"))") }
+            return Value(bits: address, kind: .i32)
+        }
+        if isIdentifier(t), let v = sourceVariable(t) {
+            let value = self.value(of: v)
+            guard let bytes = value.bytes else { throw DebugError("\(t): \(value.problem ?? "no value")") }
+            var bits: UInt64 = 0
+            for (i, b) in bytes.prefix(8).enumerated() { bits |= UInt64(b) << (8 * UInt64(i)) }
+            if bytes.count < 8, bytes.count > 0, case .base(let e)? = v.type?.kind, e == .signed || e == .signedChar {
+                let shift = UInt64(64 - bytes.count * 8)
+                bits = UInt64(bitPattern: Int64(bitPattern: bits << shift) >> Int64(shift))
+            }
+            if case .base(.float)? = v.type?.kind { return Value(bits: bits, kind: bytes.count == 4 ? .f32 : .f64) }
+            return Value(bits: bits, kind: bytes.count <= 4 ? .i32 : .i64)
+        }
         if let g = currentExecution?.globals().first(where: { $0.name == t }) { return Value(g.value) }
         throw DebugError("no symbol \"\(t)\" in the current context (locals are $localN, $argN; globals $globalN or their names)")
     }
@@ -155,6 +174,23 @@ extension DebugSession {
             let parts = text.dropFirst().split(separator: " ", maxSplits: 1)
             format = parts.first?.first
             text = parts.count > 1 ? String(parts[1]) : ""
+        }
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if isIdentifier(t), let variable = sourceVariable(t) {
+            let v = value(of: variable)
+            if let problem = v.problem, v.bytes == nil {
+                if problem.hasPrefix("<") { say("\(t) = \(problem)"); return }
+                throw DebugError(problem)
+            }
+            valueHistory.append(try evaluate(t))
+            say("$\(valueHistory.count) = \(describeValue(v, format: format))")
+            return
+        }
+        if t.hasPrefix("&"), let variable = sourceVariable(String(t.dropFirst()).trimmingCharacters(in: .whitespaces)) {
+            let v = try evaluate(t)
+            valueHistory.append(v)
+            say("$\(valueHistory.count) = (\(variable.type?.name ?? "void") *) 0x\(String(v.address, radix: 16))")
+            return
         }
         let v = try evaluate(text)
         valueHistory.append(v)
@@ -303,9 +339,18 @@ extension DebugSession {
         let words = argument.split(separator: " ").map(String.init)
         guard let first = words.first else { throw DebugError("watch what? give an address (watch 0x1234 [LENGTH])") }
         var addressText = first
-        if addressText.hasPrefix("*") { addressText.removeFirst() }
-        let address = try evaluate(addressText).address
         var length = 4
+        let address: UInt64
+        if isIdentifier(first), let variable = sourceVariable(first) {
+            // `watch balance`: the variable's bytes.
+            let v = value(of: variable)
+            guard let a = v.address else { throw DebugError("\(first) is not in memory (\(v.problem ?? "a wasm local")); watch an address instead") }
+            address = a
+            length = max(variable.type?.byteSize ?? 4, 1)
+        } else {
+            if addressText.hasPrefix("*") { addressText.removeFirst() }
+            address = try evaluate(addressText).address
+        }
         if words.count > 1 {
             guard let n = Int(words[1]), n > 0, n <= 4096 else { throw DebugError("bad length \"\(words[1])\"") }
             length = n
@@ -313,9 +358,10 @@ extension DebugSession {
         guard readMemory(address, length) != nil else { throw DebugError("cannot access memory at 0x\(String(address, radix: 16))") }
         let number = nextBreakpointNumber
         nextBreakpointNumber += 1
+        let named = isIdentifier(first) && sourceVariable(first) != nil ? " (\(first))" : ""
         watchpoints.append(Watchpoint(number: number, kind: kind, address: address, length: length))
         let name = kind == .write ? "Watchpoint" : kind == .read ? "Read watchpoint" : "Access watchpoint"
-        say("\(name) \(number): *0x\(String(address, radix: 16)) (\(length) bytes)")
+        say("\(name) \(number): *0x\(String(address, radix: 16)) (\(length) bytes)\(named)")
     }
 
     // MARK: disassemble
@@ -337,4 +383,10 @@ extension DebugSession {
             say("\(mark) 0x\(String(ins.moduleOffset, radix: 16)):\t\(f.operationName(at: ins.codeAddress) ?? "?")")
         }
     }
+}
+
+/// A C identifier (a variable name).
+func isIdentifier(_ s: String) -> Bool {
+    guard let first = s.first, first == "_" || first.isLetter else { return false }
+    return s.allSatisfy { $0 == "_" || $0.isLetter || $0.isNumber }
 }

@@ -205,7 +205,7 @@ extension DebugSession {
         case "frame", "f": try frameCommand("")
         case "source": infoSource()
         case "checkpoints": infoCheckpoints()
-        case "all-registers", "registers": try infoLocals(args: nil)
+        case "all-registers", "registers", "wasm-locals": try infoLocals(args: nil)
         case "": throw DebugError("info what? threads, breakpoints, locals, args, globals, frame, source, checkpoints")
         default: throw DebugError("unknown info command \"\(words[0])\"; try \"help info\"")
         }
@@ -236,6 +236,7 @@ extension DebugSession {
     /// all slots (`nil`).
     func infoLocals(args: Bool?) throws {
         guard let e = currentExecution, let frame = selectedFrame() else { throw DebugError("no frame selected") }
+        if let args, infoSourceVariables(args: args) { return }
         let values = e.locals(of: frame)
         let paramCount = frame.function.parameterCount(in: e)
         var any = false

@@ -157,7 +157,73 @@ final class SessionTests: XCTestCase {
         let bytes = t.run("x/8xb 0x400")
         XCTAssertTrue(bytes.hasPrefix("0x400:\t0x"), bytes)
         XCTAssertEqual(bytes.split(separator: "\t").count, 9, bytes)
-        XCTAssertEqual(t.run("up", "info args"), "#1  teller+0x25b8 (bank.c:25:9)\n25\t        deposit(1);\n$arg0 = 0 (i32)\n", "parameters by index")
-        XCTAssertEqual(t.run("info locals"), "$local1 = 20000 (i32)\n$local2 = 0 (i32)\n", "locals by index")
+        XCTAssertEqual(t.run("up"), "#1  teller+0x25b8 (bank.c:25:9)\n25\t        deposit(1);\n")
+        XCTAssertEqual(t.run("info wasm-locals"), "$arg0 = 0 (i32)\n$local1 = 20000 (i32)\n$local2 = 0 (i32)\n", "wasm locals by index")
+        XCTAssertEqual(t.run("p $local1"), "$5 = 20000\n")
+        XCTAssertEqual(t.run("info args"), "arg = <optimized out>\n", "C parameters by name (-O1 dropped arg)")
+    }
+
+    /// watch + reverse-continue answers "who last wrote this, in which thread?".
+    func testWatchAndReverseContinueFindTheWriter() throws {
+        let t = try traceSession(tracePath("bank.weft"))
+        t.run("continue", "race 1")
+        XCTAssertEqual(t.run("p balance"), "$1 = 6539\n")
+        XCTAssertEqual(t.run("watch balance"), "Watchpoint 1: *0x100158 (4 bytes) (balance)\n")
+        let writer = t.run("reverse-continue")
+        XCTAssertEqual(writer, """
+            Thread 2 hit watchpoint 1: *0x100158 (4 bytes)
+            Old value = 6538
+            New value = 6539
+            at deposit+0x25e6 (bank.c:19:1)
+            19\t}
+
+            """)
+        XCTAssertEqual(t.run("p balance"), "$2 = 6539\n")
+        // Forward again: the next change of balance.
+        let next = t.run("continue")
+        XCTAssertTrue(next.hasPrefix("Thread ") && next.contains("Old value = 6539\nNew value = 6540\n"), next)
+    }
+
+    /// Races are found as the run first passes them; `race N` goes to the second access.
+    func testRacesAndRaceN() throws {
+        let t = try traceSession(tracePath("bank.weft"))
+        XCTAssertTrue(t.run("races").hasPrefix("No data races so far"))
+        t.run("continue")
+        let list = t.run("races").split(separator: "\n").map(String.init)
+        XCTAssertEqual(list, [
+            "1  read by thread 1 at deposit+0x25d5 (bank.c:17:13) races with write by thread 2 at deposit+0x25df (bank.c:18:13), 4 bytes at 0x100158",
+            "2  write by thread 1 at deposit+0x25df (bank.c:18:13) races with write by thread 2 at deposit+0x25df (bank.c:18:13), 4 bytes at 0x100158",
+        ])
+        let race = t.run("race 1")
+        XCTAssertTrue(race.hasPrefix("Race 1: thread 1 is about to make the second access.\n=================="), race)
+        XCTAssertTrue(race.hasSuffix("[thread 1] deposit+0x25d5 (bank.c:17:13)\n17\t    int b = balance;\n"), race)
+        XCTAssertEqual(position(t), "Current position: event 57, instruction 52831 (thread 1 instruction 39)")
+        XCTAssertEqual(t.run("races").split(separator: "\n").count, 2, "going back forgets no race")
+        XCTAssertEqual(t.run("race 3"), "no race \"3\" (races are 1 to 2; see \"races\")\n")
+    }
+
+    /// --stop-on-race stops right after the access that shows a race.
+    func testStopOnRace() throws {
+        let t = try liveSession(tracePath("bank.wasm"))
+        t.session.stopOnRace = true
+        let out = t.run("continue")
+        XCTAssertTrue(out.hasPrefix("Thread 1 made a data race (race 1); stopped after the access:\n"), out)
+        XCTAssertTrue(out.contains("SUMMARY: weft: data race deposit+0x25d5 (bank.c:17:13) (read) vs deposit+0x25df (bank.c:18:13) (write)"), out)
+    }
+
+    /// C variables by name from DWARF: parameters, locals, globals, addresses.
+    func testSourceVariables() throws {
+        let t = try traceSession(tracePath("bank.weft"))
+        t.run("break deposit", "continue")
+        XCTAssertEqual(t.run("info args"), "amount = 1\n")
+        XCTAssertEqual(t.run("info locals"), "b = <optimized out>\n", "-O1 keeps b only in a register-like wasm value")
+        XCTAssertEqual(t.run("p amount"), "$1 = 1\n")
+        XCTAssertEqual(t.run("p &balance"), "$2 = (int *) 0x100158\n")
+        XCTAssertEqual(t.run("p/x balance"), "$3 = 0x0\n")
+        XCTAssertEqual(t.run("x/1dw &balance"), "0x100158:\t0\n")
+        XCTAssertEqual(t.run("p nosuch"), "no symbol \"nosuch\" in the current context (locals are $localN, $argN; globals $globalN or their names)\n")
+        // Conditions can use them.
+        t.run("delete", "break deposit if balance == 100", "continue")
+        XCTAssertEqual(t.run("p balance"), "$4 = 100\n")
     }
 }
