@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "weft-bench",
             dependencies: [
-                "WeftInterpreter", "WeftWASI", "WeftScheduler", "WeftTrace", "WeftModule",
+                "WeftInterpreter", "WeftWASI", "WeftScheduler", "WeftTrace", "WeftModule", "WeftDebugger",
                 .product(name: "WasmKit", package: "WasmKit"),
                 .product(name: "WasmKitWASI", package: "WasmKit"),
                 .product(name: "WASI", package: "WasmKit"),

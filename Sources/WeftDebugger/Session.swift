@@ -168,6 +168,19 @@ public final class DebugSession {
         interrupt.deallocate()
     }
 
+    /// Snapshots kept now, and the bytes they hold (memory pages shared between snapshots
+    /// counted once).
+    public var snapshotCount: Int { snapshots.count }
+    public var snapshotBytes: Int {
+        var total = 0
+        var previous: RunnerSnapshot?
+        for s in snapshots {
+            total += (s.memory?.ownBytes(comparedTo: previous?.memory) ?? 0) + s.threadBytes
+            previous = s
+        }
+        return total
+    }
+
     // MARK: Positions
 
     public var position: Position { Position(time: runner.time, events: runner.eventCount) }

@@ -43,12 +43,13 @@ struct Options {
     var warmup = 1
     var markdown = false
     var threads = false
+    var debugger = false
     var oracle: String?
     var modules: [String] = []
 }
 
 let usage = """
-    usage: weft-bench [--threads [--oracle PATH]] [--rounds N] [--warmup N] [--markdown] [module.wasm ...]
+    usage: weft-bench [--threads [--oracle PATH] | --debugger] [--rounds N] [--warmup N] [--markdown] [module.wasm ...]
 
       --rounds N   timed rounds per module and engine (default 5)
       --warmup N   untimed rounds per module and engine before timing (default 1)
@@ -57,6 +58,8 @@ let usage = """
                    process), scheduling points per second, record and replay cost (default
                    modules: Benchmarks/programs/threads/*.wasm and three Tests/Programs/threads_*)
       --oracle P   the wasmkit-threads-oracle executable (default: next to weft-bench)
+      --debugger   debugging cost: a debug session vs a plain run, and reverse commands timed
+                   from the end of the run (default modules: Benchmarks/programs/threads/*.wasm)
       module.wasm  WASI command modules to run (default: every Benchmarks/programs/*.wasm)
     """
 
@@ -86,6 +89,7 @@ func parseOptions(_ arguments: ArraySlice<String>) -> Options {
         case "--warmup": options.warmup = countValue(name, inline: inline, minimum: 0)
         case "--markdown" where inline == nil: options.markdown = true
         case "--threads" where inline == nil: options.threads = true
+        case "--debugger" where inline == nil: options.debugger = true
         case "--oracle":
             guard let path = inline ?? remaining.popFirst() else { usageError("--oracle needs a path") }
             options.oracle = path
@@ -291,6 +295,7 @@ do {
     exit(1)
 }
 if options.threads { exit(runThreadsMode(options, devNull: devNull)) }
+if options.debugger { exit(runDebuggerMode(options, devNull: devNull)) }
 
 let modules = options.modules.isEmpty ? defaultModules() : options.modules
 let wasmKit = WasmKitEngine()
