@@ -152,7 +152,7 @@ extension DebugSession {
     /// One `step` or `next`; false when the motion stopped for another reason than reaching a
     /// new line (so a count stops early).
     @discardableResult
-    func stepLine(into: Bool) throws -> Bool {
+    func stepLine(into: Bool, quiet: Bool = false) throws -> Bool {
         try requireRunning()
         guard let e = currentExecution, !e.hasFinished else { throw DebugError("thread \(currentThread) has exited") }
         guard let start = lineOf(e) else {
@@ -187,12 +187,12 @@ extension DebugSession {
             }
             if e2.callDepth < startDepth { break }
             guard let now = lineOf(e2) else { continue }
-            // Back at the start of the same line (a loop) counts as a new line; the middle of it does not.
-            if now != start || lineRange(e2).range.lowerBound == e2.codeAddress && e2.codeAddress != range.lowerBound { break }
+            // Another part of the same line (a loop's condition, say) is not a new line (gdb's rule).
+            if now != start { break }
         }
         applyConditions()
         currentFrame = 0
-        showLocation(thread: tid)
+        if !quiet { showLocation(thread: tid) }
         return true
     }
 
@@ -239,9 +239,11 @@ extension DebugSession {
             guard let e = currentExecution, let start = lineOf(e) else { _ = try stepLine(into: false); return }
             let depth = e.callDepth
             // `next` until a line after this one (loops run to their end) or the frame returns.
-            while try stepLine(into: false) {
-                guard let e2 = currentExecution, e2.callDepth == depth, let now = lineOf(e2) else { return }
-                if now.file != start.file || now.line > start.line { return }
+            while try stepLine(into: false, quiet: true) {
+                guard let e2 = currentExecution, e2.callDepth == depth, let now = lineOf(e2), now.file == start.file, now.line <= start.line else {
+                    showLocation(thread: currentThread)
+                    return
+                }
             }
             return
         }
@@ -269,7 +271,12 @@ extension DebugSession {
         case .breakpoint(let n, let tid):
             currentThread = tid
             currentFrame = 0
-            say("Thread \(tid) hit breakpoint \(n), \(locationText(thread: tid))")
+            let kind = temporaryHits.contains(n) ? "temporary breakpoint" : "breakpoint"
+            say("Thread \(tid) hit \(kind) \(n), \(locationText(thread: tid))")
+            if let problem = conditionProblem {
+                say("(the condition of breakpoint \(n) could not be evaluated: \(problem))")
+                conditionProblem = nil
+            }
             showSourceLine(thread: tid)
         case .watchpoint(let hit):
             currentThread = hit.thread

@@ -7,10 +7,13 @@ struct Value {
     enum Kind { case i32, i64, f32, f64, other }
     var bits: UInt64
     var kind: Kind
+    /// Shown in hex by default (code offsets).
+    var hex = false
 
-    init(bits: UInt64, kind: Kind) {
+    init(bits: UInt64, kind: Kind, hex: Bool = false) {
         self.bits = bits
         self.kind = kind
+        self.hex = hex
     }
 
     init(_ t: TypedValue) {
@@ -47,6 +50,7 @@ struct Value {
             let c = UInt8(truncatingIfNeeded: bits)
             return "\(integer) '\(c >= 32 && c < 127 ? String(UnicodeScalar(c)) : "\\\(String(c, radix: 8))")'"
         default:
+            if hex { return "0x" + String(bits & mask, radix: 16) }
             switch kind {
             case .i32, .i64, .other: return String(integer)
             case .f32: return "\(Float(bitPattern: UInt32(truncatingIfNeeded: bits)))"
@@ -81,10 +85,14 @@ extension DebugSession {
         if t.hasPrefix("*") {
             return try load(type: "i32", at: try evaluate(String(t.dropFirst())))
         }
+        if t.hasPrefix("$"), let n = Int(t.dropFirst()) {
+            guard n >= 1, n <= valueHistory.count else { throw DebugError("history has \(valueHistory.count) values; no \(t)") }
+            return valueHistory[n - 1]
+        }
         if t == "$thread" || t == "$tid" { return Value(bits: UInt64(UInt32(bitPattern: currentThread)), kind: .i32) }
         if t == "$pc" {
             guard let offset = selectedFrame()?.moduleOffset else { throw DebugError("no current instruction") }
-            return Value(bits: UInt64(offset), kind: .i32)
+            return Value(bits: UInt64(offset), kind: .i32, hex: true)
         }
         if t.hasPrefix("$local") || t.hasPrefix("$arg") {
             let digits = t.drop { !$0.isNumber }
@@ -215,7 +223,10 @@ extension DebugSession {
                 case "h": unit = 2
                 case "w": unit = 4
                 case "g": unit = 8
-                case "x", "d", "u", "o", "t", "c", "a": format = c
+                case "x", "d", "u", "o", "t", "a": format = c
+                case "c":
+                    format = c
+                    if !spec.contains(where: { "bhwg".contains($0) }) { unit = 1 }
                 default: throw DebugError("bad format letter '\(c)' in x/\(spec)")
                 }
             }

@@ -88,6 +88,15 @@ extension DebugSession {
                 file = loc.path
                 center = loc.line
             }
+        } else if let colon = argument.lastIndex(of: ":"), let line = Int(argument[argument.index(after: colon)...]) {
+            // FILE:LINE lists the file there, code or not.
+            let name = String(argument[..<colon])
+            file = sourceInfo?.sourceMap.files(matching: name).first ?? name
+            center = line
+        } else if let line = Int(argument) {
+            guard let current = currentSourceFile() else { throw DebugError("no current source file") }
+            file = current
+            center = line
         } else {
             let location = try resolveLocation(argument)
             if let f = location.file, let l = location.line {
@@ -105,7 +114,7 @@ extension DebugSession {
         let last = min(lines.count, first + 9)
         guard first <= last else { throw DebugError("line \(center) is past the end of \(lastPathComponent(file))") }
         for l in first...last { say("\(l)\t\(lines[l - 1])") }
-        lastListed = (file, last + 1 - 5)
+        lastListed = (file, last + 1)
         lastListedFile = file
     }
 
@@ -127,7 +136,8 @@ extension DebugSession {
         currentThread = n
         currentFrame = 0
         lastListed = nil
-        let state = runner.threadInfos.first { $0.tid == n }?.state ?? ""
+        var state = runner.threadInfos.first { $0.tid == n }?.state ?? ""
+        if state == "runnable", runner.ended == nil, runner.lastThread == n { state = "running" }
         say("[Switching to thread \(n) (\(state))]")
         if !e.hasFinished { say("#0  \(locationText(thread: n))"); showSourceLine(thread: n) }
     }
@@ -369,9 +379,9 @@ extension DebugSession {
             say("Commands (gdb and rr names; an empty line repeats step, next, continue and the like):")
             for c in Self.commands {
                 let names = c.names.count > 1 ? " (" + c.names.dropFirst().joined(separator: ", ") + ")" : ""
-                say("  \(pad(c.usage, 34)) \(c.summary)\(names)")
+                say("  \(pad(c.usage, 38)) \(c.summary)\(names)")
             }
-            say("  \(pad("quit", 34)) Leave the debugger (q, Ctrl-D).")
+            say("  \(pad("quit", 38)) Leave the debugger (q, Ctrl-D).")
             return
         }
         guard let c = Self.command(named: argument) else { throw DebugError("unknown command \"\(argument)\"; try \"help\"") }

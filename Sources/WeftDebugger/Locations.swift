@@ -34,8 +34,8 @@ extension DebugSession {
             let name = String(spec[..<plus])
             guard let offset = parseNumber(String(spec[spec.index(after: plus)...])) else { throw DebugError("bad offset in \"\(spec)\"") }
             guard let f = function(named: name) else { throw DebugError("no function \"\(name)\"") }
-            guard let a = f.codeAddress(atOrAfterModuleOffset: Int(offset)), f.contains(codeAddress: a) else {
-                throw DebugError("offset 0x\(String(offset, radix: 16)) is not in \(name)")
+            guard f.moduleRange.contains(Int(offset)), let a = f.codeAddress(atOrAfterModuleOffset: Int(offset)) else {
+                throw DebugError("offset 0x\(String(offset, radix: 16)) is not in \(name) (module offsets 0x\(String(f.moduleRange.lowerBound, radix: 16))-0x\(String(f.moduleRange.upperBound - 1, radix: 16)), as backtraces print them)")
             }
             return ResolvedLocation(addresses: [a], description: describe(address: a))
         }

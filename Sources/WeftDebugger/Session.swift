@@ -76,6 +76,10 @@ public final class DebugSession {
     var nextBreakpointNumber = 1
     var siteBuffer: UnsafeMutableBufferPointer<UInt>?
     var watchpoints: [Watchpoint] = []
+    /// Temporary breakpoints that were hit (and deleted), for the stop message.
+    var temporaryHits: Set<Int> = []
+    /// Why the condition of the breakpoint just hit could not be evaluated.
+    var conditionProblem: String?
     /// Accesses that touched a watchpoint, by thread, until the thread pauses after them.
     var pendingWatch: [Int32: (number: Int, old: [UInt8]?, isWrite: Bool, hostCall: String?)] = [:]
     /// Hits seen while scanning a stretch of the run (reverse-continue).
@@ -315,7 +319,14 @@ public final class DebugSession {
             var hit: Int?
             for i in breakpoints.indices where breakpoints[i].enabled && breakpoints[i].addresses.contains(address) {
                 if let t = breakpoints[i].thread, t != tid { continue }
-                if let condition = breakpoints[i].condition, !(try evaluateCondition(condition, thread: tid)) { continue }
+                if let condition = breakpoints[i].condition {
+                    do {
+                        if !(try evaluateCondition(condition, thread: tid)) { continue }
+                    } catch {
+                        // gdb's rule: a condition that cannot be evaluated stops, and says why.
+                        conditionProblem = "\(error)"
+                    }
+                }
                 hit = i
                 break
             }
@@ -326,7 +337,10 @@ public final class DebugSession {
                 return nil
             }
             breakpoints[i].hits += 1
-            if breakpoints[i].temporary { deleteBreakpoint(number) }
+            if breakpoints[i].temporary {
+                temporaryHits.insert(number)
+                deleteBreakpoint(number)
+            }
             return .breakpoint(number, thread: tid)
         case .requested:
             if let race = pendingRace.removeValue(forKey: tid) {

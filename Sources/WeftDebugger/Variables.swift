@@ -31,9 +31,12 @@ struct VariableValue {
 }
 
 extension DebugSession {
+    /// The selected frame's context; without a frame (the thread exited), one with globals and
+    /// memory only, which is all a global variable needs.
     func frameContext() -> FrameContext? {
-        guard let e = currentExecution, let frame = selectedFrame() else { return nil }
-        return FrameContext(locals: e.locals(of: frame), globals: e.globals().map(\.value.bits), read: { [unowned self] a, n in self.readMemory(a, n) })
+        guard let e = currentExecution ?? runner.execution(of: 0) else { return nil }
+        let locals = selectedFrame().map { e.locals(of: $0) } ?? []
+        return FrameContext(locals: locals, globals: e.globals().map(\.value.bits), read: { [unowned self] a, n in self.readMemory(a, n) })
     }
 
     /// The C variable `name` in scope at the selected frame (locals first, then globals).

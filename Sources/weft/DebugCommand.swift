@@ -35,7 +35,7 @@ struct Debug: ParsableCommand {
     @Flag(help: "For a trace: accept a --module whose digest differs from the recorded one.")
     var force = false
 
-    @Flag(help: "Do not look for data races (the 'races' command then has nothing to show).")
+    @Flag(help: "Do not look for data races (the 'races' and 'race' commands are then unavailable).")
     var noRaces = false
 
     @Flag(help: "Stop right after the access that shows a new data race.")

@@ -226,4 +226,28 @@ final class SessionTests: XCTestCase {
         t.run("delete", "break deposit if balance == 100", "continue")
         XCTAssertEqual(t.run("p balance"), "$4 = 100\n")
     }
+
+    /// -O0 code: a breakpoint by file:line, locals and parameters by name, typed values.
+    func testVariablesAtO0() throws {
+        let t = try liveSession(programPath("O0/variables"), kind: .rr, seed: 0)
+        XCTAssertEqual(t.run("break variables.c:38"), "Breakpoint 1 at variables.c:38\n")
+        XCTAssertTrue(t.run("continue").hasPrefix("Thread 0 hit breakpoint 1, sum_points+"))
+        XCTAssertEqual(t.run("info locals"), "scaled = 2\ni = 0\ntotal = 0\n")
+        XCTAssertEqual(t.run("info args"), "points = (const struct point *) 0xfffc0\nn = 3\nweight = 2.5\n")
+        XCTAssertEqual(t.run("p shade", "p flags", "p big"), "$1 = GREEN\n$2 = 129 '\\201'\n$3 = -5000000000\n")
+        t.run("continue")
+        XCTAssertEqual(t.run("p i", "p scaled", "p total"), "$4 = 1\n$5 = 7\n$6 = 4\n")
+    }
+
+    /// A breakpoint by file:line hits in a spawned thread; its parameter prints by name.
+    func testLineBreakpointInWorkerAtO0() throws {
+        let t = try liveSession(programPath("O0/threads_deadlock"), kind: .rr, seed: 0)
+        t.run("break threads_deadlock.c:28")
+        let stop = t.run("continue")
+        XCTAssertTrue(stop.hasPrefix("Thread 2 hit breakpoint 1, thread2+") && stop.contains("(threads_deadlock.c:28:5)"), stop)
+        XCTAssertEqual(t.run("p arg"), "$1 = (void *) 0x0\n")
+        XCTAssertEqual(t.run("p &lock_b"), "$2 = (rt_mutex_t *) 0x1001bc\n")
+        let end = t.run("continue")
+        XCTAssertTrue(end.hasPrefix("Deadlock: deadlock: all 3 live threads wait with no timeout\n"), end)
+    }
 }

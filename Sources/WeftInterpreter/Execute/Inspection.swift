@@ -153,10 +153,7 @@ extension Store {
 extension CompiledModule {
     /// The function whose code contains module byte `offset`.
     public func function(containingModuleOffset offset: Int) -> CompiledFunction? {
-        functions.first { f in
-            guard let first = f.wasmOffsets.first, let last = f.wasmOffsets.last else { return false }
-            return offset >= Int(first) && offset <= Int(last)
-        }
+        functions.first { $0.moduleRange.contains(offset) }
     }
 
     /// The compiled function of module function `index` (nil for an import).

@@ -15,6 +15,8 @@ public final class CompiledFunction {
     let wasmOffsets: [Int32]
     /// Code word indices where instructions start (for stepping and disassembly).
     let instructionStarts: [Int32]
+    /// Module byte offsets of the function's instructions (its body after the locals).
+    public internal(set) var moduleRange: Range<Int> = 0..<0
 
     init(
         code: [UInt32], consts: [UInt64], frameSize: Int, paramCount: Int, localCount: Int,

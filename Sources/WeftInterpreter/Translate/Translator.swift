@@ -106,6 +106,7 @@ struct Translator: AnyInstructionVisitor {
         for l in code.locals { try t.checkValueType(l) }
         t.controls.append(Control(kind: .function, startTypes: [], endTypes: t.type.results, height: 0))
         var parser = ExpressionParser(code: code)
+        let bodyStart = parser.offset
         do {
             while let visit = try parser.parse() {
                 t.binaryOffset = parser.offset
@@ -119,7 +120,9 @@ struct Translator: AnyInstructionVisitor {
         guard t.controls.isEmpty else {
             throw TranslationError("unexpected end of function body (unclosed block)", functionIndex: functionIndex, offset: t.binaryOffset)
         }
-        return t.finish()
+        let compiled = t.finish()
+        compiled.moduleRange = bodyStart..<(bodyStart + code.expression.count)
+        return compiled
     }
 
     mutating func finish() -> CompiledFunction {
