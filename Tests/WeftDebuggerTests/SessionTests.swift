@@ -250,4 +250,19 @@ final class SessionTests: XCTestCase {
         let end = t.run("continue")
         XCTAssertTrue(end.hasPrefix("Deadlock: deadlock: all 3 live threads wait with no timeout\n"), end)
     }
+
+    /// Locations: a line whose first wasm instruction compiles to nothing, offsets outside a
+    /// function, list going on, until stopping once, history values.
+    func testLocationsListUntilAndHistory() throws {
+        let t = try traceSession(tracePath("bank.weft"))
+        XCTAssertEqual(t.run("break bank.c:17"), "Breakpoint 1 at bank.c:17\n")
+        XCTAssertEqual(t.run("break deposit+0x10"), "offset 0x10 is not in deposit (module offsets 0x25d1-0x25e6, as backtraces print them)\n")
+        XCTAssertTrue(t.run("list bank.c:5").hasPrefix("1\t/* bank.c"))
+        XCTAssertTrue(t.run("list").hasPrefix("11\t\n12\tstatic int balance;"), "list goes on after line 10")
+        t.run("delete", "break teller", "continue", "delete")
+        XCTAssertEqual(t.run("until"), "[thread 1] teller+0x25b8 (bank.c:25:9)\n25\t        deposit(1);\n")
+        XCTAssertEqual(t.run("until"), "[thread 1] teller+0x25ce (bank.c:26:5)\n26\t    return 0;\n", "the loop runs to its end, printing only the stop")
+        XCTAssertEqual(t.run("p 7", "p $1"), "$1 = 7\n$2 = 7\n")
+        XCTAssertEqual(t.run("p $9"), "history has 2 values; no $9\n")
+    }
 }
