@@ -64,6 +64,8 @@ public final class DebugSession {
     var snapshots: [RunnerSnapshot] = []
     /// Instructions between automatic snapshots.
     public var snapshotInterval: UInt64 = 1_000_000
+    /// Events between automatic snapshots (whichever interval comes first).
+    public var snapshotEventInterval = 20_000
     /// Most snapshots kept; older ones are thinned out (every other one dropped).
     public var maxSnapshots = 256
 
@@ -197,7 +199,10 @@ public final class DebugSession {
     func betweenSlices() -> Bool {
         if interrupt.pointee != 0 { return true }
         let last = snapshots.last!
-        if runner.time >= last.instructionTime &+ snapshotInterval, position > Position(time: last.instructionTime, events: last.events) {
+        // Every `snapshotInterval` instructions, or every `snapshotEventInterval` events in a
+        // run that mostly schedules (re-executing events costs more than instructions do).
+        let due = runner.time >= last.instructionTime &+ snapshotInterval || runner.eventCount >= last.events + snapshotEventInterval
+        if due, position > Position(time: last.instructionTime, events: last.events) {
             snapshots.append(runner.snapshot(sharingWith: last))
             if snapshots.count > maxSnapshots { thinSnapshots() }
         }
@@ -208,6 +213,7 @@ public final class DebugSession {
     func thinSnapshots() {
         snapshots = snapshots.enumerated().filter { $0.offset == 0 || $0.offset % 2 == 1 || $0.offset == snapshots.count - 1 }.map(\.element)
         snapshotInterval *= 2
+        snapshotEventInterval *= 2
     }
 
     func snapshotPosition(_ s: RunnerSnapshot) -> Position { Position(time: s.instructionTime, events: s.events) }
