@@ -53,6 +53,8 @@ public struct ScheduleRun: Sendable {
     public var races: [DataRace]
     public var peakShadowBytes: Int
     public var touchedGuestBytes: Int
+    /// Guest memory in 64-byte lines that some access touched (shadow's unit of allocation).
+    public var touchedLineBytes: Int
     public var guestMemoryBytes: Int
 }
 
@@ -139,6 +141,7 @@ public enum RaceCheck {
         return ScheduleRun(
             seed: seed, outcome: outcome, stdout: bytes, races: detector.races,
             peakShadowBytes: detector.peakShadowBytes, touchedGuestBytes: detector.touchedGuestBytes,
+            touchedLineBytes: detector.touchedLineBytes,
             guestMemoryBytes: program.importedMemory?.byteCount ?? 0)
     }
 

@@ -47,9 +47,11 @@ public struct RaceCheckResult: Equatable, Sendable {
     public var schedules: Int { seeds.count }
 
     /// Measurements over the runs of this invocation (not kept in JSON): the largest shadow
-    /// memory, guest memory covered by shadow pages, and guest memory size of any schedule.
+    /// memory, guest memory touched (in 4 KiB pages and in 64-byte lines), and guest memory
+    /// size of any schedule.
     public var peakShadowBytes = 0
     public var peakTouchedGuestBytes = 0
+    public var peakTouchedLineBytes = 0
     public var peakGuestMemoryBytes = 0
 
     /// Schedules whose stdout differs from that of the lowest seed.
@@ -88,6 +90,7 @@ public struct RaceCheckResult: Equatable, Sendable {
             outputs[digest(run.stdout), default: []].append(run.seed)
             peakShadowBytes = max(peakShadowBytes, run.peakShadowBytes)
             peakTouchedGuestBytes = max(peakTouchedGuestBytes, run.touchedGuestBytes)
+            peakTouchedLineBytes = max(peakTouchedLineBytes, run.touchedLineBytes)
             peakGuestMemoryBytes = max(peakGuestMemoryBytes, run.guestMemoryBytes)
         }
     }

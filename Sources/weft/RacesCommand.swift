@@ -99,7 +99,7 @@ struct Races: ParsableCommand {
         print(result.text)
         if stats, !merge {
             report("peak shadow memory \(result.peakShadowBytes) bytes; guest memory touched \(result.peakTouchedGuestBytes) bytes "
-                + "(4 KiB pages) of \(result.peakGuestMemoryBytes)")
+                + "(4 KiB pages), \(result.peakTouchedLineBytes) bytes (64-byte lines) of \(result.peakGuestMemoryBytes)")
         }
         throw ExitCode(result.hasFindings ? 1 : 0)
     }

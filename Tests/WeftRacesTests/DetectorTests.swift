@@ -12,7 +12,8 @@ final class DetectorTests: XCTestCase {
     /// priority can spin until the next change point, which takes minutes in a debug build.
     static let raceFree: [(name: String, seeds: Int, kinds: [ScheduleKind])] = [
         ("norace_atomic_flag", 10, [.random, .pct]), ("norace_per_thread", 10, [.random, .pct]),
-        ("norace_adjacent", 10, [.random, .pct]), ("threads_join_detach", 10, [.random, .pct]),
+        ("norace_adjacent", 10, [.random, .pct]), ("norace_wasi", 10, [.random, .pct]),
+        ("threads_join_detach", 10, [.random, .pct]),
         ("threads_tls", 10, [.random, .pct]), ("threads_barrier", 10, [.random, .pct]),
         ("threads_rwlock", 3, [.random, .pct]), ("threads_many", 2, [.random, .pct]),
         ("threads_cond", 2, [.random, .pct]), ("threads_mutex", 2, [.random, .pct]),
@@ -38,6 +39,7 @@ final class DetectorTests: XCTestCase {
     static let racy: [(name: String, function: String)] = [
         ("race_counter", "bump"), ("race_byte", "byte_writer"), ("race_heap", "worker"),
         ("race_after_exit", "worker"), ("race_flag", "reader"), ("racy_counter", "increment"),
+        ("race_bulk", "copier"), ("race_wasi", "rt_random"),
     ]
 
     func testRacyProgramsAreCaughtUnderEverySchedule() throws {
@@ -105,10 +107,54 @@ final class DetectorTests: XCTestCase {
     }
 
     func testShadowMemoryGrowsWithTouchedMemoryOnly() throws {
-        let run = try Programs.run("norace_per_thread", .random, seed: 0)
-        XCTAssertGreaterThan(run.touchedGuestBytes, 0)
-        XCTAssertLessThan(run.touchedGuestBytes, run.guestMemoryBytes)
-        // 24 bytes of shadow per 8 guest bytes of a touched page, plus the page table.
-        XCTAssertLessThanOrEqual(run.peakShadowBytes, run.touchedGuestBytes * 3 + 64 * 1024)
+        // The goal: peak shadow (everything it allocates) at most twice the guest memory the
+        // program touched, in 4 KiB pages.
+        for name in ["norace_per_thread", "threads_many", "threads_mutex", "race_heap", "race_bulk"] {
+            let run = try Programs.run(name, .random, seed: 0)
+            XCTAssertGreaterThan(run.touchedGuestBytes, 0)
+            XCTAssertLessThan(run.touchedGuestBytes, run.guestMemoryBytes)
+            XCTAssertLessThanOrEqual(run.peakShadowBytes, run.touchedGuestBytes * 2, "\(name): \(run.peakShadowBytes) bytes of shadow for \(run.touchedGuestBytes) touched")
+        }
+    }
+
+    /// memory.copy and memory.fill are named by their instruction, like other accesses.
+    func testBulkAccessesNameTheirInstructionAndLine() throws {
+        for kind in [ScheduleKind.random, .pct] {
+            for seed: UInt64 in 0..<3 {
+                let run = try Programs.run("race_bulk", kind, seed: seed)
+                XCTAssertEqual(run.races.count, 2, run.races.map(\.report).joined(separator: "\n"))
+                var lines: Set<String> = []
+                for race in run.races {
+                    let bulk = race.current.site.function == "copier" ? race.current : race.previous
+                    XCTAssertEqual(bulk.site.function, "copier", race.report)
+                    XCTAssertTrue(bulk.isWrite, race.report)
+                    XCTAssertNotNil(bulk.site.offset, race.report)
+                    XCTAssertEqual(bulk.stack.first?.offset, bulk.site.offset)
+                    let source = try XCTUnwrap(bulk.site.source, race.report)
+                    let parts = source.split(separator: ":")
+                    lines.insert("\(parts[0]):\(parts[1])")
+                    XCTAssertTrue(race.report.contains("copier+0x"), race.report)
+                }
+                // __builtin_memcpy on line 15 (memory.copy), __builtin_memset on line 16 (memory.fill).
+                XCTAssertEqual(lines, ["race_bulk.c:15", "race_bulk.c:16"], "\(kind) seed \(seed)")
+            }
+        }
+    }
+
+    /// Bytes random_get writes are a write of the calling thread, named after the call.
+    func testWASIWritesRaceWithPlainReads() throws {
+        for kind in [ScheduleKind.random, .pct] {
+            for seed: UInt64 in 0..<3 {
+                let run = try Programs.run("race_wasi", kind, seed: seed)
+                XCTAssertEqual(run.races.count, 1, run.races.map(\.report).joined(separator: "\n"))
+                let race = try XCTUnwrap(run.races.first)
+                let write = race.current.isWrite ? race.current : race.previous
+                let read = race.current.isWrite ? race.previous : race.current
+                XCTAssertEqual(write.hostCall, "random_get", race.report)
+                XCTAssertEqual(write.stack.map(\.function).prefix(2), ["rt_random", "filler"], race.report)
+                XCTAssertEqual(read.site.function, "main", race.report)
+                XCTAssertTrue(race.report.contains("(WASI random_get)"), race.report)
+            }
+        }
     }
 }

@@ -76,7 +76,48 @@ final class SemanticsTests: XCTestCase {
         let r = try races(child: "(memory.fill (i32.const 100) (i32.const 7) (i32.const 40))",
                           main: "(drop (i32.load (i32.const 136)))")
         XCTAssertEqual(r.races.count, 1, r.text)
-        XCTAssertEqual(r.races.first?.race.key.contains("child_body"), true, r.text)
+        let race = try XCTUnwrap(r.races.first).race
+        XCTAssertTrue(race.key.contains("child_body"), r.text)
+        // The fill is named by its instruction's offset, like any other access.
+        let fill = race.current.isWrite ? race.current : race.previous
+        XCTAssertEqual(fill.site.function, "child_body")
+        XCTAssertNotNil(fill.site.offset, race.report)
+        if race.current.isWrite {
+            XCTAssertEqual([fill.address, UInt64(fill.size)], [100, 40], race.report)
+        } else {
+            // As the previous access: the bytes of the racing granule that the fill covered.
+            XCTAssertEqual([fill.address, UInt64(fill.size)], [136, 4], race.report)
+        }
+    }
+
+    func testPreviousAccessInALaterGranuleIsNamedExactly() throws {
+        // main loads byte 76 and then sleeps; the child sleeps first, then stores 8 bytes at 69
+        // (granules 64-71 and 72-79): the store finds the load in its second granule.
+        let wat = """
+            (module
+              (import "env" "memory" (memory 1 1 shared))
+              (import "wasi" "thread-spawn" (func $spawn (param i32) (result i32)))
+              (func (export "wasi_thread_start") (param i32 i32)
+                (drop (memory.atomic.wait32 (i32.const 516) (i32.const 0) (i64.const 1000000)))
+                (i64.store (i32.const 69) (i64.const -1)))
+              (func (export "_start")
+                (drop (call $spawn (i32.const 0)))
+                (drop (i32.load8_u (i32.const 76)))
+                (drop (memory.atomic.wait32 (i32.const 512) (i32.const 0) (i64.const 100000000)))))
+            """
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("g.wat").path
+        try wat.write(toFile: path, atomically: true, encoding: .utf8)
+        var options = RaceCheckOptions(modulePath: path)
+        options.schedules = 4
+        let r = try RaceCheck.run(options)
+        XCTAssertEqual(r.races.count, 1, r.text)
+        let race = try XCTUnwrap(r.races.first).race
+        XCTAssertEqual(race.current.size, 8, race.report)
+        XCTAssertEqual(race.current.address, 69, race.report)
+        XCTAssertEqual(race.previous.size, 1, race.report)
+        XCTAssertEqual(race.previous.address, 76, race.report)
     }
 
     func testWASIWritesAreAccessesOfTheCallingThread() throws {

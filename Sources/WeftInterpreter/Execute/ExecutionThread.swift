@@ -269,7 +269,8 @@ extension Store {
 public protocol ExecutionProbe: AnyObject {
     /// A load or store of `size` bytes at `address` (module memory offset), before it happens.
     func memoryAccess(thread: ExecutionThread, address: UInt64, size: Int, isWrite: Bool, isAtomic: Bool)
-    /// A bulk access (`memory.copy`, `memory.fill`, `memory.init`) of `size` bytes.
+    /// A bulk access (`memory.copy`, `memory.fill`, `memory.init`) of `size` bytes, before it
+    /// happens (the thread's position is the bulk instruction, as for ``memoryAccess``).
     func bulkAccess(thread: ExecutionThread, address: UInt64, size: UInt64, isWrite: Bool)
     /// Entering a function.
     func call(thread: ExecutionThread, function: FunctionRef)

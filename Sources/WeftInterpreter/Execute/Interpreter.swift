@@ -803,15 +803,15 @@ extension ExecutionThread {
             case .memoryFill:
                 let d = UInt64(i32(fp, pc[1])), v = i32(fp, pc[2]), n = UInt64(i32(fp, pc[3]))
                 if d &+ n > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probe?.bulkAccess(thread: self, address: d, size: n, isWrite: true) }
+                if M.probed { probeBulk(pc, fn, d, n, true) }
                 if n > 0 { memset(memBase + Int(d), Int32(v & 0xFF), Int(n)) }
                 pc += 4
             case .memoryCopy:
                 let d = UInt64(i32(fp, pc[1])), s = UInt64(i32(fp, pc[2])), n = UInt64(i32(fp, pc[3]))
                 if d &+ n > memSize || s &+ n > memSize { trap = .memoryOutOfBounds; break loop }
                 if M.probed {
-                    probe?.bulkAccess(thread: self, address: s, size: n, isWrite: false)
-                    probe?.bulkAccess(thread: self, address: d, size: n, isWrite: true)
+                    probeBulk(pc, fn, s, n, false)
+                    probeBulk(pc, fn, d, n, true)
                 }
                 if n > 0 { memmove(memBase + Int(d), memBase + Int(s), Int(n)) }
                 pc += 4
@@ -819,7 +819,7 @@ extension ExecutionThread {
                 let seg = inst.pointee.dataSegments + Int(pc[1])
                 let d = UInt64(i32(fp, pc[2])), s = UInt64(i32(fp, pc[3])), n = UInt64(i32(fp, pc[4]))
                 if s &+ n > UInt64(seg.pointee.count) || d &+ n > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probe?.bulkAccess(thread: self, address: d, size: n, isWrite: true) }
+                if M.probed { probeBulk(pc, fn, d, n, true) }
                 if n > 0 { (memBase + Int(d)).copyMemory(from: seg.pointee.base.unsafelyUnwrapped + Int(s), byteCount: Int(n)) }
                 pc += 5
             case .dataDrop:
@@ -1733,6 +1733,13 @@ extension ExecutionThread {
         self.pc = pc
         self.fn = fn
         probe?.memoryAccess(thread: self, address: ea, size: size, isWrite: isWrite, isAtomic: isAtomic)
+    }
+
+    @inline(never)
+    func probeBulk(_ pc: UnsafeMutablePointer<UInt32>, _ fn: UnsafeMutablePointer<FuncEntity>, _ address: UInt64, _ size: UInt64, _ isWrite: Bool) {
+        self.pc = pc
+        self.fn = fn
+        probe?.bulkAccess(thread: self, address: address, size: size, isWrite: isWrite)
     }
 
     @inline(never)

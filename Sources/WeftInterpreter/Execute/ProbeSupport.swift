@@ -3,7 +3,8 @@
 extension ExecutionThread {
     /// The instruction the thread is at, as an opaque code address: valid while the store lives
     /// and the same in every instance of a module (they share their translated code). Inside
-    /// ``ExecutionProbe/memoryAccess(thread:address:size:isWrite:isAtomic:)`` it is the accessing
+    /// ``ExecutionProbe/memoryAccess(thread:address:size:isWrite:isAtomic:)`` and
+    /// ``ExecutionProbe/bulkAccess(thread:address:size:isWrite:)`` it is the accessing
     /// instruction; 0 when the thread has no position.
     public var codeAddress: UInt {
         pc.map { UInt(bitPattern: $0) } ?? 0
