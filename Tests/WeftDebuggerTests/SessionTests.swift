@@ -222,9 +222,14 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(t.run("p/x balance"), "$3 = 0x0\n")
         XCTAssertEqual(t.run("x/1dw &balance"), "0x100158:\t0\n")
         XCTAssertEqual(t.run("p nosuch"), "no symbol \"nosuch\" in the current context (locals are $localN, $argN; globals $globalN or their names)\n")
+        // The racy example's own line, in a worker thread.
+        t.run("delete")
+        XCTAssertEqual(t.run("break bank.c:18"), "Breakpoint 2 at bank.c:18\n")
+        XCTAssertTrue(t.run("continue").hasPrefix("Thread 2 hit breakpoint 2, deposit+0x25de (bank.c:18:17)\n"))
+        XCTAssertEqual(t.run("p amount"), "$4 = 1\n")
         // Conditions can use them.
         t.run("delete", "break deposit if balance == 100", "continue")
-        XCTAssertEqual(t.run("p balance"), "$4 = 100\n")
+        XCTAssertEqual(t.run("p balance"), "$5 = 100\n")
     }
 
     /// -O0 code: a breakpoint by file:line, locals and parameters by name, typed values.
