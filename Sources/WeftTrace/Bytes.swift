@@ -1,41 +1,120 @@
 /// Little-endian, LEB128-varint byte encoding for traces.
 
-/// Appends trace fields to a byte buffer.
-struct ByteWriter {
-    var bytes: [UInt8] = []
+/// Appends trace fields to a growable byte buffer. The recorder encodes every event through
+/// one of these, so it writes straight into raw memory: no per-byte array append, uniqueness
+/// check or reallocation in the common case (see ``reserve(_:)``).
+struct ByteWriter: ~Copyable {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    /// Bytes written so far.
+    private(set) var count = 0
+    private var capacity: Int
 
-    mutating func u8(_ v: UInt8) { bytes.append(v) }
+    init(capacity: Int = 256) {
+        self.capacity = max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// A copy of the bytes written.
+    var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    var isEmpty: Bool { count == 0 }
+
+    /// The bytes written, in place.
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
+    }
+
+    /// Forgets the bytes from `index` on, keeping the buffer.
+    mutating func truncate(to index: Int) {
+        precondition(index >= 0 && index <= count)
+        count = index
+    }
+
+    /// Overwrites the byte already written at `index` with `v`.
+    mutating func patchU8(_ v: UInt8, at index: Int) {
+        precondition(index >= 0 && index < count)
+        base[index] = v
+    }
+
+    /// Overwrites four bytes already written at `index` with `v`, little-endian.
+    mutating func patchU32(_ v: UInt32, at index: Int) {
+        precondition(index >= 0 && index + 4 <= count)
+        UnsafeMutableRawPointer(base + index).storeBytes(of: v.littleEndian, as: UInt32.self)
+    }
+
+    /// Makes room for `n` more bytes.
+    @inline(__always)
+    mutating func reserve(_ n: Int) {
+        if n > capacity &- count { grow(n) }
+    }
+
+    @inline(never)
+    mutating func grow(_ n: Int) {
+        var c = capacity
+        while n > c - count { c *= 2 }
+        let new = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+        new.update(from: base, count: count)
+        base.deallocate()
+        base = new
+        capacity = c
+    }
+
+    @inline(__always)
+    mutating func u8(_ v: UInt8) {
+        reserve(1)
+        base[count] = v
+        count &+= 1
+    }
 
     mutating func u16(_ v: UInt16) {
-        bytes.append(UInt8(v & 0xFF))
-        bytes.append(UInt8(v >> 8))
+        u8(UInt8(v & 0xFF))
+        u8(UInt8(v >> 8))
     }
 
     mutating func u32(_ v: UInt32) {
-        for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) }
+        reserve(4)
+        UnsafeMutableRawPointer(base + count).storeBytes(of: v.littleEndian, as: UInt32.self)
+        count &+= 4
     }
 
     /// Unsigned LEB128.
+    @inline(__always)
     mutating func varint(_ v: UInt64) {
+        reserve(10)
         var v = v
+        var i = count
         while v >= 0x80 {
-            bytes.append(UInt8(v & 0x7F) | 0x80)
+            base[i] = UInt8(truncatingIfNeeded: v) | 0x80
             v >>= 7
+            i &+= 1
         }
-        bytes.append(UInt8(v))
+        base[i] = UInt8(truncatingIfNeeded: v)
+        count = i &+ 1
     }
 
     mutating func varint(_ v: Int) { varint(UInt64(v)) }
 
     /// Signed values as zigzag varints (small magnitudes stay small).
+    @inline(__always)
     mutating func zigzag(_ v: Int64) { varint(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
 
-    mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
+    mutating func raw(_ b: [UInt8]) {
+        b.withUnsafeBytes { raw($0) }
+    }
+
+    mutating func raw(_ b: UnsafeRawBufferPointer) {
+        guard !b.isEmpty else { return }
+        reserve(b.count)
+        UnsafeMutableRawPointer(base + count).copyMemory(from: b.baseAddress!, byteCount: b.count)
+        count &+= b.count
+    }
 
     /// A length-prefixed byte string.
     mutating func blob(_ b: [UInt8]) {
         varint(b.count)
-        bytes.append(contentsOf: b)
+        raw(b)
     }
 
     mutating func string(_ s: String) { blob(Array(s.utf8)) }

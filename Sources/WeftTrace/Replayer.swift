@@ -6,11 +6,13 @@ import WeftScheduler
 /// difference (``ReplayDivergence``) or where the trace stops (``TraceEndsEarly``).
 public final class TraceReplayer: ScheduleSource, HostCallSource, RunObserver {
     let reader: TraceReader
-    var pending: (event: RunEvent, end: TraceEnd?)?
+    // Touched only by this replayer's methods, which the runner calls one at a time: no
+    // run-time exclusivity checks on the per-event state.
+    @exclusivity(unchecked) var pending: (event: RunEvent, end: TraceEnd?)?
     var executions: [Int32: ExecutionThread] = [:]
     let memory: LinearMemory?
     /// Events checked so far.
-    public private(set) var verified = 0
+    @exclusivity(unchecked) public private(set) var verified = 0
 
     public init(reader: TraceReader, memory: LinearMemory?) {
         self.reader = reader
@@ -64,7 +66,7 @@ public final class TraceReplayer: ScheduleSource, HostCallSource, RunObserver {
             throw divergence(thread: event.thread ?? expected.thread, expected: expected, actual: describe(event))
         }
         if let end, let recorded = end.memoryDigest {
-            let actual = memoryDigest(memory)
+            let actual = memoryDigest(memory, formatVersion: reader.formatVersion)
             guard actual == recorded else {
                 throw ReplayDivergence(
                     event: verified, thread: nil, location: nil, expected: "final memory digest \(hex(recorded))",

@@ -10,7 +10,7 @@ public enum TraceFormat {
     /// "WEFTTRC" and a newline.
     public static let magic: [UInt8] = [0x57, 0x45, 0x46, 0x54, 0x54, 0x52, 0x43, 0x0A]
     /// The format version this Weft writes, and the newest it reads.
-    public static let version: UInt16 = 1
+    public static let version: UInt16 = 2
     static let headerChunk: UInt8 = 1
     static let eventChunk: UInt8 = 2
     /// Chunk kinds from 128 up are optional: a reader that does not know one skips it.
@@ -24,12 +24,19 @@ public enum TraceFormat {
 /// killed recording still leaves every complete chunk readable.
 public final class TraceWriter {
     let fd: Int32
-    var state = CodingState()
-    var chunk = ByteWriter()
-    var lastFlush = monotonicMilliseconds()
-    public private(set) var eventCount = 0
-    public private(set) var byteCount = 0
+    // The writer's state is only touched by its own methods, which never overlap (nothing they
+    // call comes back into the writer), so the run-time exclusivity checks Swift would make on
+    // every access to these properties (a few per event) are switched off.
+    @exclusivity(unchecked) var state = CodingState()
+    /// The chunk being filled: its kind and length bytes (filled in when it is written), then
+    /// the events; the checksum is appended in place, so a chunk goes to the file in one write.
+    @exclusivity(unchecked) var chunk = ByteWriter(capacity: TraceFormat.chunkTarget + 1024)
+    @exclusivity(unchecked) var lastFlush = monotonicMilliseconds()
+    @exclusivity(unchecked) public private(set) var eventCount = 0
+    @exclusivity(unchecked) public private(set) var byteCount = 0
     var failure: String?
+    /// Kind byte and payload length before the payload of every chunk.
+    static let chunkPrefix = 5
 
     public init(path: String, header: TraceHeader) throws {
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
@@ -37,10 +44,12 @@ public final class TraceWriter {
         var w = ByteWriter()
         w.raw(TraceFormat.magic)
         w.u16(TraceFormat.version)
-        try write(w.bytes)
+        try w.withUnsafeBytes { try write($0) }
         var h = ByteWriter()
+        for _ in 0..<Self.chunkPrefix { h.u8(0) }
         header.encode(into: &h)
-        try writeChunk(kind: TraceFormat.headerChunk, payload: h.bytes)
+        try writeChunk(kind: TraceFormat.headerChunk, &h)
+        for _ in 0..<Self.chunkPrefix { chunk.u8(0) }
     }
 
     deinit {
@@ -52,7 +61,7 @@ public final class TraceWriter {
     public func append(_ event: RunEvent, memoryDigest: [UInt8]? = nil) throws {
         state.encode(event, memoryDigest: memoryDigest, into: &chunk)
         eventCount += 1
-        if chunk.bytes.count >= TraceFormat.chunkTarget {
+        if chunk.count >= TraceFormat.chunkTarget + Self.chunkPrefix {
             try flush()
         } else if eventCount & 255 == 0 {
             let now = monotonicMilliseconds()
@@ -62,35 +71,32 @@ public final class TraceWriter {
 
     /// Writes the pending events as a chunk.
     public func flush() throws {
-        guard !chunk.bytes.isEmpty else { return }
-        let payload = chunk.bytes
-        chunk.bytes.removeAll(keepingCapacity: true)
+        guard chunk.count > Self.chunkPrefix else { return }
         lastFlush = monotonicMilliseconds()
-        try writeChunk(kind: TraceFormat.eventChunk, payload: payload)
+        defer { chunk.truncate(to: Self.chunkPrefix) }
+        try writeChunk(kind: TraceFormat.eventChunk, &chunk)
     }
 
-    func writeChunk(kind: UInt8, payload: [UInt8]) throws {
-        var w = ByteWriter()
-        w.u8(kind)
-        w.u32(UInt32(payload.count))
-        w.raw(payload)
-        w.u32(CRC32.checksum(w.bytes))
-        try write(w.bytes)
+    /// Writes `w` as a chunk of `kind`: `w` holds ``chunkPrefix`` bytes of room, then the payload.
+    func writeChunk(kind: UInt8, _ w: inout ByteWriter) throws {
+        let payloadLength = w.count - Self.chunkPrefix
+        w.patchU8(kind, at: 0)
+        w.patchU32(UInt32(payloadLength), at: 1)
+        w.u32(w.withUnsafeBytes { CRC32.checksum($0) })
+        try w.withUnsafeBytes { try write($0) }
     }
 
-    func write(_ bytes: [UInt8]) throws {
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
         if let failure { throw TraceFormatError(failure) }
-        try bytes.withUnsafeBytes { b in
-            var offset = 0
-            while offset < b.count {
-                let n = systemWrite(fd, b.baseAddress! + offset, b.count - offset)
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else {
-                    failure = "cannot write the trace: \(String(cString: strerror(errno)))"
-                    throw TraceFormatError(failure!)
-                }
-                offset += n
+        var offset = 0
+        while offset < bytes.count {
+            let n = systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else {
+                failure = "cannot write the trace: \(String(cString: strerror(errno)))"
+                throw TraceFormatError(failure!)
             }
+            offset += n
         }
         byteCount += bytes.count
     }
@@ -102,14 +108,18 @@ public final class TraceWriter {
 public final class TraceReader {
     public let header: TraceHeader
     let bytes: [UInt8]
-    var offset: Int
-    var chunk: ByteReader?
-    var state = CodingState()
+    // As in the writer: only this reader's own, never overlapping methods touch these, so the
+    // run-time exclusivity checks (several per event) are switched off.
+    @exclusivity(unchecked) var offset: Int
+    @exclusivity(unchecked) var chunk: ByteReader?
+    @exclusivity(unchecked) var state: CodingState
+    /// The format version of the trace (1 up to ``TraceFormat/version``).
+    public let formatVersion: UInt16
     /// Events returned so far.
-    public private(set) var eventIndex = 0
+    @exclusivity(unchecked) public private(set) var eventIndex = 0
     /// Set when the data stops before the recorded run's end event: the file was cut short.
-    public private(set) var endsEarly = false
-    public private(set) var sawEnd = false
+    @exclusivity(unchecked) public private(set) var endsEarly = false
+    @exclusivity(unchecked) public private(set) var sawEnd = false
 
     public convenience init(path: String) throws {
         guard let f = fopen(path, "rb") else {
@@ -137,6 +147,8 @@ public final class TraceReader {
         guard version <= TraceFormat.version else {
             throw TraceFormatError("trace format version \(version) is newer than this Weft reads (\(TraceFormat.version)); use a newer Weft")
         }
+        formatVersion = version
+        state = CodingState(formatVersion: version)
         offset = 10
         guard let (kind, payload) = try Self.chunk(in: bytes, at: &offset), kind == TraceFormat.headerChunk else {
             throw TraceFormatError("the trace has no complete header")
@@ -169,7 +181,8 @@ public final class TraceReader {
         let payload = (offset + 5)..<(offset + 5 + length)
         var c = ByteReader(bytes, from: payload.upperBound)
         let stored = try c.u32()
-        guard CRC32.checksum(bytes[offset..<payload.upperBound]) == stored else {
+        let sum = bytes.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[offset..<payload.upperBound])) }
+        guard sum == stored else {
             throw TraceFormatError("the chunk at byte \(offset) is damaged (CRC mismatch)")
         }
         offset = payload.upperBound + 4

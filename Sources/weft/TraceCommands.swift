@@ -171,9 +171,9 @@ struct Dump: ParsableCommand {
         let reader = try openTrace(trace)
         var out = OutputBuffer()
         if json {
-            out.line(WeftTrace.json(reader.header))
+            out.line(WeftTrace.json(reader.header, formatVersion: reader.formatVersion))
         } else {
-            for l in describe(reader.header) { out.line(l) }
+            for l in describe(reader.header, formatVersion: reader.formatVersion) { out.line(l) }
         }
         do {
             while let (event, end) = try reader.next() {

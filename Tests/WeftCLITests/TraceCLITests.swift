@@ -35,6 +35,14 @@ extension CLITests {
         let primes = try weft(["replay", "traces/primes.weft"])
         XCTAssertEqual(primes.status, 0, primes.summary)
         XCTAssertEqual(primes.stdout, "9592 primes below 100000; the last ones: 99929 99961 99971 99989 99991\n")
+        // A trace of the same run written in format 1 (before the compact event forms and the
+        // block-wise memory digest) still replays, and dumps to the same events.
+        let v1 = try weft(["replay", "traces/bank-v1.weft"])
+        XCTAssertEqual(v1.status, 1, v1.summary)
+        XCTAssertEqual(v1.stdout, bank.stdout)
+        let (dump1, dump2) = (try weft(["dump", "traces/bank-v1.weft"]), try weft(["dump", "traces/bank.weft"]))
+        XCTAssertEqual(dump1.stdout.split(separator: "\n").first, "Weft trace, format 1, written by Weft 0.1.0")
+        XCTAssertEqual(dump1.stdout.split(separator: "\n").dropFirst(), dump2.stdout.split(separator: "\n").dropFirst())
         // Copied elsewhere, with no module or program beside it, the trace still replays.
         let copy = scratch.path("elsewhere.weft")
         try FileManager.default.copyItem(atPath: Paths.packageRoot.appendingPathComponent("traces/bank.weft").path, toPath: copy)
@@ -45,7 +53,7 @@ extension CLITests {
         let text = try weft(["dump", "traces/bank.weft"])
         XCTAssertEqual(text.status, 0, text.summary)
         let lines = text.stdout.split(separator: "\n")
-        XCTAssertEqual(lines.first, "Weft trace, format 1, written by Weft 0.1.0")
+        XCTAssertEqual(lines.first, "Weft trace, format 2, written by Weft 0.1.0")
         XCTAssertTrue(lines.contains("schedule: random seed 2 quantum 10000, max threads 64"), text.stdout)
         XCTAssertTrue(lines.contains { $0.hasPrefix("#0 slice thread 0 ") }, text.stdout)
         XCTAssertTrue(lines.contains { $0.contains(" spawn thread 1 by thread 0 ") }, text.stdout)
@@ -71,7 +79,7 @@ extension CLITests {
         assertCleanError(try weft(["replay", "Tests/Programs/hello.wasm"]), status: 66, mentioning: ["not a Weft trace"])
         assertCleanError(try weft(["dump", "traces/bank.c"]), status: 66, mentioning: ["not a Weft trace"])
         var future = good
-        future[8] = 2
+        future[8] = 3
         assertCleanError(try weft(["replay", try scratch.write("future.weft", future)]), status: 66, mentioning: ["newer than this Weft reads"])
         assertCleanError(try weft(["replay", try scratch.write("header.weft", good.prefix(200))]), status: 66, mentioning: ["no complete header"])
         var flipped = good
@@ -82,7 +90,7 @@ extension CLITests {
         assertCleanError(replayCut, status: 75, mentioning: ["trace ends early at event"])
         let dumpCut = try weft(["dump", cut])
         assertCleanError(dumpCut, status: 75, mentioning: ["trace ends early at event"])
-        XCTAssertTrue(dumpCut.stdout.hasPrefix("Weft trace, format 1"), "what is readable is still printed")
+        XCTAssertTrue(dumpCut.stdout.hasPrefix("Weft trace, format 2"), "what is readable is still printed")
     }
 
     func testReplayChecksTheModule() throws {

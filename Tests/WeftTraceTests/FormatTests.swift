@@ -79,6 +79,115 @@ final class FormatTests: XCTestCase {
         }
     }
 
+    /// Encodes `events` one by one, returning each one's bytes.
+    func encodeEach(_ events: [RunEvent], _ encoder: inout CodingState) -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        for e in events {
+            var w = ByteWriter()
+            encoder.encode(e, into: &w)
+            out.append(w.bytes)
+        }
+        return out
+    }
+
+    /// The short forms of format 2: a thread that runs on with the rest of its budget is one
+    /// byte (or a tag and a varint), an atomic by the current thread carries no thread and writes
+    /// its values as differences; anything else falls back to the full forms. All round-trip.
+    func testCompactFormsAreUsedWhereTheyApplyAndRoundTrip() throws {
+        let events: [RunEvent] = [
+            .slice(thread: 3, budget: 1000, position: 50),
+            .atomic(thread: 3, AtomicAccess(kind: .rmw, address: 0x2000, width: 8, read: 1 << 40, written: (1 << 40) + 2)),
+            .slice(thread: 3, budget: 997, position: 53),
+            .atomic(thread: 3, AtomicAccess(kind: .cmpxchg, address: 0x2000, width: 8, read: (1 << 40) + 2, written: 5)),
+            .slice(thread: 3, budget: 800, position: 250),
+            .atomic(thread: 3, AtomicAccess(kind: .load, address: 0x1ff8, width: 4, read: UInt64(UInt32.max))),
+            .atomic(thread: 3, AtomicAccess(kind: .fence, address: 0, width: 0)),
+            .atomic(thread: 3, AtomicAccess(kind: .store, address: 0x1ff8, width: 4, written: 0)),
+            .atomic(thread: 4, AtomicAccess(kind: .load, address: 0x2000, width: 8, read: 5)),
+            .slice(thread: 3, budget: 1000, position: 260),  // a new quantum: not a continuation
+            .slice(thread: 4, budget: 1000, position: 7),
+            .slice(thread: 4, budget: 500, position: 7),  // budget not what was left: full form
+            .slice(thread: 3, budget: 990, position: 270),  // back to thread 3: its cursor is kept
+            .slice(thread: 3, budget: 0, position: 1260),  // runs on 990: the varint form
+            .atomic(thread: 3, AtomicAccess(kind: .wait, address: 0x1ff8, width: 4, read: 1)),
+        ]
+        var encoder = CodingState()
+        let encoded = encodeEach(events, &encoder)
+        XCTAssertEqual(encoded[0].first, EventTag.slice.rawValue)
+        // RMW (2), 8 bytes (3), read and written: tag 0x80 | 0x7A; address 0 + 0x2000; read 1 << 40
+        // (nothing known at 0x2000 yet); written 2 more than read.
+        XCTAssertEqual(encoded[1], [0xFA, 0x80, 0x80, 0x01, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40, 0x04])
+        XCTAssertEqual(encoded[2], [0x43], "runs on after 3 yield points")
+        // cmpxchg at the same address, reading the value the RMW left: address and read differ by 0.
+        XCTAssertEqual(Array(encoded[3].prefix(3)), [0xFB, 0x00, 0x00])
+        XCTAssertEqual(encoded[4], [EventTag.sliceContinues.rawValue, 197, 1], "197 yield points: tag 11 and a varint")
+        XCTAssertEqual(encoded[8].first, EventTag.atomic.rawValue, "an atomic by another thread names it")
+        XCTAssertEqual(encoded[9].first, EventTag.slice.rawValue)
+        XCTAssertEqual(encoded[10].first, EventTag.slice.rawValue)
+        XCTAssertEqual(encoded[11].first, EventTag.slice.rawValue)
+        XCTAssertEqual(encoded[12].first, EventTag.slice.rawValue)
+        XCTAssertEqual(encoded[13], [EventTag.sliceContinues.rawValue, 0xDE, 0x07])
+        XCTAssertEqual(encoded[14].first.map { $0 & 0x87 }, 0x84, "a wait by the current thread, compact")
+
+        var decoder = CodingState()
+        var r = ByteReader(encoded.flatMap { $0 })
+        for e in events { XCTAssertEqual(try decoder.decode(&r).0, e) }
+        XCTAssertTrue(r.atEnd)
+    }
+
+    func testCompactFormsAreCheckedWhenRead() throws {
+        func decodeAll(_ bytes: [UInt8], version: UInt16 = TraceFormat.version) -> String? {
+            var d = CodingState(formatVersion: version)
+            var r = ByteReader(bytes)
+            do {
+                while !r.atEnd { _ = try d.decode(&r) }
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+        XCTAssertEqual(decodeAll([0x43]), "tag 0x43 before any slice")
+        XCTAssertEqual(decodeAll([0xF2, 0, 0, 0]), "tag 0xf2 before any slice")
+        XCTAssertEqual(decodeAll([11, 1]), "tag 11 before any slice")
+        // slice thread 0 budget 5, then run on 6: more than the budget.
+        XCTAssertEqual(decodeAll([1, 0, 5, 0, 11, 6]), "a slice runs on for 6 yield points, more than the 5 left")
+        XCTAssertNil(decodeAll([1, 0, 5, 0, 11, 5, 0x40]))
+        XCTAssertEqual(decodeAll([1, 0, 5, 0, 0xFF]), "bad atomic flags 0x7f")
+        XCTAssertEqual(decodeAll([12]), "unknown event tag 12")
+        // Version 1 has none of them.
+        XCTAssertEqual(decodeAll([1, 0, 5, 0, 0x41], version: 1), "unknown event tag 65")
+        XCTAssertEqual(decodeAll([1, 0, 5, 0, 11, 1], version: 1), "unknown event tag 11")
+        XCTAssertEqual(decodeAll([1, 0, 5, 0, 0xF2, 0, 0, 0], version: 1), "unknown event tag 242")
+    }
+
+    /// Format 2's memory digest, computed here from its definition in docs/trace-format.md.
+    func testMemoryDigestHashesTheNonzeroBlocksWithTheirNumbers() throws {
+        let memory = try LinearMemory(minPages: 2, maxPages: 4, shared: true)
+        memory.base.storeBytes(of: 0xAB, toByteOffset: 5 * 4096 + 17, as: UInt8.self)
+        memory.base.storeBytes(of: 0xCD, toByteOffset: 31 * 4096 + 4095, as: UInt8.self)
+        var expected = SHA256()
+        var input: [UInt8] = [0, 0, 2, 0, 0, 0, 0, 0]  // 131072, little-endian
+        for block in [5, 31] {
+            input += [UInt8(block), 0, 0, 0]
+            input += Array(UnsafeRawBufferPointer(start: memory.base + block * 4096, count: 4096))
+        }
+        expected.update(input)
+        XCTAssertEqual(memoryDigest(memory), expected.finish())
+        XCTAssertEqual(memoryDigest(memory, formatVersion: 1), SHA256.hash(Array(UnsafeRawBufferPointer(start: memory.base, count: 131072))))
+
+        // The size counts even when every block is zero, and so does where a byte is.
+        let zeros = try LinearMemory(minPages: 1, maxPages: 4, shared: true)
+        let before = memoryDigest(zeros)
+        XCTAssertEqual(zeros.grow(by: 1), 1)
+        XCTAssertNotEqual(memoryDigest(zeros), before)
+        let a = try LinearMemory(minPages: 1, maxPages: 1, shared: true)
+        let b = try LinearMemory(minPages: 1, maxPages: 1, shared: true)
+        a.base.storeBytes(of: 1, toByteOffset: 4096, as: UInt8.self)
+        b.base.storeBytes(of: 1, toByteOffset: 8192, as: UInt8.self)
+        XCTAssertNotEqual(memoryDigest(a), memoryDigest(b))
+        XCTAssertNil(memoryDigest(nil))
+    }
+
     func sampleHeader(module: [UInt8]? = [0, 0x61, 0x73, 0x6D, 1, 0, 0, 0]) -> TraceHeader {
         var schedule = ScheduleOptions()
         schedule.kind = .pct
@@ -126,7 +235,7 @@ final class FormatTests: XCTestCase {
         XCTAssertEqual(message(Array("hello, world".utf8)), "not a Weft trace (bad magic)")
         var future = good
         future[8] = 9
-        XCTAssertEqual(message(future), "trace format version 9 is newer than this Weft reads (1); use a newer Weft")
+        XCTAssertEqual(message(future), "trace format version 9 is newer than this Weft reads (2); use a newer Weft")
         XCTAssertEqual(message(Array(good[0..<12])), "the trace has no complete header")
         var flipped = good
         flipped[good.count - 10] ^= 0x10

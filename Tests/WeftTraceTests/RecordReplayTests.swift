@@ -51,6 +51,43 @@ final class RecordReplayTests: XCTestCase {
         }
     }
 
+    /// A trace whose atomic (written in the compact form, as a difference from the value known
+    /// at its address) records another value: the replay stops at exactly that event and names
+    /// its number, thread, function and offset, and both events in full.
+    func testDivergenceAtACompactAtomicNamesTheEventExactly() throws {
+        let r = try record(programPath("threads_mutex"), threadOptions(.rr, seed: 0))
+        defer { try? FileManager.default.removeItem(atPath: r.tracePath) }
+        let reader = try TraceReader(path: r.tracePath)
+        var events: [(event: RunEvent, end: TraceEnd?)] = []
+        while let e = try reader.next() { events.append(e) }
+        let atomics = events.indices.filter { i in
+            if case .atomic(let t, let a) = events[i].event { return t != 0 && a.read != nil } else { return false }
+        }
+        let index = try XCTUnwrap(atomics.dropFirst(atomics.count / 2).first)
+        guard case .atomic(let thread, let actual) = events[index].event else { return XCTFail() }
+        var altered = actual
+        altered.read = actual.read! &+ 1
+        events[index].event = .atomic(thread: thread, altered)
+        let path = temporaryPath(".weft")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            let writer = try TraceWriter(path: path, header: reader.header)
+            for e in events { try writer.append(e.event, memoryDigest: e.end?.memoryDigest) }
+            try writer.flush()
+        }
+        XCTAssertThrowsError(try replay(path)) { error in
+            guard let d = error as? ReplayDivergence else { return XCTFail("\(error)") }
+            XCTAssertEqual(d.event, index)
+            XCTAssertEqual(d.thread, thread)
+            XCTAssertTrue(d.location?.contains("+0x") == true, d.location ?? "no location")
+            XCTAssertEqual(d.expected, describe(RunEvent.atomic(thread: thread, altered)))
+            XCTAssertEqual(d.actual, describe(RunEvent.atomic(thread: thread, actual)))
+            XCTAssertEqual(
+                "\(d)",
+                "replay diverged at event \(index), thread \(thread) in \(d.location!): the trace has \(d.expected), the run did \(d.actual)")
+        }
+    }
+
     /// A trace cut after some chunks replays up to its last complete chunk and then says so.
     func testTruncatedTraceEndsEarly() throws {
         let r = try record(programPath("threads_mutex"), threadOptions(.random, seed: 5))

@@ -97,9 +97,15 @@ func benchmarkThreaded(_ module: String, options: Options, oracle: String?, devN
                 last = try WeftThreaded.run(path: module, arguments: arguments, stdio: quiet, options: schedule)
                 runs.append(last.total)
             case "record":
+                // A fresh file each round: replacing the file the previous round just wrote
+                // makes the file system wait for that file's writeback (ext4 flushes a file
+                // that was truncated and rewritten when it is closed), which is no cost of
+                // recording. The previous trace is replaced outside the timing.
+                let fresh = CaptureFileName()
                 lastRecord = try WeftThreaded.run(
-                    path: module, arguments: arguments, stdio: quiet, options: schedule, traceTo: traceFile.path)
+                    path: module, arguments: arguments, stdio: quiet, options: schedule, traceTo: fresh.path)
                 records.append(lastRecord.total)
+                rename(fresh.path, traceFile.path)
             case "replay":
                 // Replays the most recent recording (made in the check above or this round).
                 replays.append(try WeftThreaded.replay(trace: traceFile.path).0)

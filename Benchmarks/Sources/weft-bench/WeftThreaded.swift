@@ -45,9 +45,9 @@ enum WeftThreaded {
         let program: Program
         var writer: TraceWriter?
         if let traceTo {
-            let bytes = try Module.load(path: path).bytes
-            program = try Program(
-                compiled: try CompiledModule.compile(try Module.decode(bytes)), options: wasiOptions(arguments, stdio))
+            // Decoded once, as `weft record` does (the bytes go into the trace).
+            let (module, bytes) = try Module.load(path: path)
+            program = try Program(compiled: try CompiledModule.compile(module), options: wasiOptions(arguments, stdio))
             let header = TraceHeader(
                 weftVersion: "weft-bench", moduleDigest: SHA256.hash(bytes), moduleName: fileName(path), module: bytes,
                 arguments: arguments, environment: [], preopens: [], schedule: options.schedule,
