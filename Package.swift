@@ -74,7 +74,10 @@ let package = Package(
         // deterministic re-execution), and the gdb-style commands the REPL runs.
         .target(
             name: "WeftDebugger",
-            dependencies: ["WeftInterpreter", "WeftScheduler", "WeftWASI", "WeftTrace", "WeftSource", "WeftModule", "WeftRaces"]
+            dependencies: [
+                "WeftInterpreter", "WeftScheduler", "WeftWASI", "WeftTrace", "WeftSource", "WeftModule", "WeftRaces",
+                .product(name: "WasmParser", package: "WasmKit"),
+            ]
         ),
         // GNU readline (Debian's libreadline-dev) for the REPL's line editing and history.
         .systemLibrary(

@@ -375,25 +375,6 @@ extension DebugSession {
         say("\(name) \(number): *0x\(String(address, radix: 16)) (\(length) bytes)\(named)")
     }
 
-    // MARK: disassemble
-
-    func disassembleCommand() throws {
-        guard let frame = selectedFrame(), let f = frame.compiled else { throw DebugError("no function here") }
-        let instructions = f.instructions()
-        guard let i = instructions.firstIndex(where: { $0.codeAddress >= frame.codeAddress }) else { throw DebugError("no instruction here") }
-        let lo = max(0, i - 8), hi = min(instructions.count, i + 9)
-        say("Code of \(frame.name) around 0x\(String(frame.moduleOffset ?? 0, radix: 16)) (Weft's instructions, each with the module offset of its wasm instruction):")
-        var lastLine: Int?
-        for k in lo..<hi {
-            let ins = instructions[k]
-            if let loc = sourceInfo?.location(moduleOffset: ins.moduleOffset), loc.line != lastLine {
-                say("  \(lastPathComponent(loc.path)):\(loc.line)")
-                lastLine = loc.line
-            }
-            let mark = k == i ? "=>" : "  "
-            say("\(mark) 0x\(String(ins.moduleOffset, radix: 16)):\t\(f.operationName(at: ins.codeAddress) ?? "?")")
-        }
-    }
 }
 
 /// A C identifier (a variable name).

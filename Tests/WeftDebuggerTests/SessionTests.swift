@@ -218,6 +218,20 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(t.run("info args"), "amount = 1\n")
         XCTAssertEqual(t.run("info locals"), "b = <optimized out>\n", "-O1 keeps b only in a register-like wasm value")
         XCTAssertEqual(t.run("p amount"), "$1 = 1\n")
+        XCTAssertEqual(t.run("disassemble"), """
+            Dump of deposit around 0x25d5:
+              bank.c:17
+               0x25d1:\ti32.const 0
+               0x25d3:\ti32.const 0
+            => 0x25d5:\ti32.load offset=1048920 align=4
+               0x25dc:\ti32.const 1
+              bank.c:18
+               0x25de:\ti32.add
+               0x25df:\ti32.store offset=1048920 align=4
+              bank.c:19
+               0x25e6:\tend
+
+            """)
         XCTAssertEqual(t.run("p &balance"), "$2 = (int *) 0x100158\n")
         XCTAssertEqual(t.run("p/x balance"), "$3 = 0x0\n")
         XCTAssertEqual(t.run("x/1dw &balance"), "0x100158:\t0\n")
