@@ -49,7 +49,7 @@ extension DebugSession {
         CommandSpec(names: ["awatch"], usage: "awatch ADDRESS [LENGTH]", summary: "Stop after any thread reads or writes them.") { s, a in try s.addWatchpoint(a, kind: .access) },
         // Threads and frames
         CommandSpec(names: ["thread", "t"], usage: "thread [N]", summary: "Switch to thread N (show the current one without N).") { s, a in try s.switchThread(a) },
-        CommandSpec(names: ["backtrace", "bt", "where"], usage: "backtrace [all]", summary: "Show the call stack (of every thread with `all`).") { s, a in try s.backtraceCommand(a) },
+        CommandSpec(names: ["backtrace", "bt", "where"], usage: "backtrace [N | all]", summary: "Show the call stack (N innermost frames; every thread's with `all`).") { s, a in try s.backtraceCommand(a) },
         CommandSpec(names: ["frame", "f"], usage: "frame [N]", summary: "Select frame N (show the selected one without N).") { s, a in try s.frameCommand(a) },
         CommandSpec(names: ["up"], usage: "up [N]", summary: "Select the caller's frame.") { s, a in try s.moveFrame(Int(try s.countArgument(a))) },
         CommandSpec(names: ["down"], usage: "down [N]", summary: "Select the callee's frame.") { s, a in try s.moveFrame(-Int(try s.countArgument(a))) },

@@ -168,11 +168,18 @@ extension DebugSession {
         }
         guard let e = currentExecution else { throw DebugError("no thread") }
         if e.hasFinished { say("Thread \(currentThread) has exited."); return }
-        printBacktrace(e)
+        var limit = Int.max
+        if !argument.isEmpty {
+            guard let n = Int(argument), n > 0 else { throw DebugError("backtrace takes \"all\" or a number of frames, not \"\(argument)\"") }
+            limit = n
+        }
+        printBacktrace(e, limit: limit)
     }
 
-    func printBacktrace(_ e: ExecutionThread) {
-        for frame in e.stackFrames() { say("#\(frame.level)  \(frameText(frame))") }
+    func printBacktrace(_ e: ExecutionThread, limit: Int = .max) {
+        let frames = e.stackFrames()
+        for frame in frames.prefix(limit) { say("#\(frame.level)  \(frameText(frame))") }
+        if frames.count > limit { say("(More stack frames follow...)") }
     }
 
     func frameCommand(_ argument: String) throws {

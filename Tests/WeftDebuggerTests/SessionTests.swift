@@ -15,6 +15,7 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(bt.first, "#0  deposit+0x25d5 (bank.c:17:13)")
         XCTAssertTrue(bt.count >= 3 && bt[1].hasPrefix("#1  teller+") && bt[1].hasSuffix("(bank.c:25:9)"), "\(bt)")
         XCTAssertEqual(bt.last?.hasPrefix("#\(bt.count - 1)  wasi_thread_start"), true, "\(bt)")
+        XCTAssertEqual(t.run("bt 1"), "#0  deposit+0x25d5 (bank.c:17:13)\n(More stack frames follow...)\n")
         let threads = t.run("info threads").split(separator: "\n").map(String.init)
         XCTAssertEqual(threads.count, 3, "\(threads)")
         XCTAssertTrue(threads[0].hasPrefix("  0  blocked on wait at 0x"), threads[0])
