@@ -116,6 +116,19 @@ extension CLITests {
         XCTAssertTrue(history.contains("break deposit") && history.contains("info threads"), "history file: \(history)")
     }
 
+    /// The README's debugging transcript is what `weft debug` prints for those commands.
+    func testReadmeDebugTranscriptIsReal() throws {
+        let readme = try String(contentsOf: Paths.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let start = try XCTUnwrap(readme.range(of: "$ weft debug traces/bank.weft\n"), "the README shows a debugging session")
+        let rest = readme[start.upperBound...]
+        let transcript = String(rest[..<(try XCTUnwrap(rest.range(of: "```"))).lowerBound])
+        let commands = transcript.split(separator: "\n").filter { $0.hasPrefix("(weft) ") }.map { String($0.dropFirst(7)) }
+        XCTAssertGreaterThan(commands.count, 3)
+        let r = try weft(["debug", "--batch"] + commands.flatMap { ["-ex", $0] } + ["traces/bank.weft"])
+        XCTAssertEqual(r.status, 0, r.summary)
+        XCTAssertEqual(r.stdout, transcript)
+    }
+
     /// Runs a shell command line from the package root.
     func runShell(_ command: String, timeout: TimeInterval = 60) throws -> CommandResult {
         try runProcess("/bin/sh", ["-c", command], timeout: timeout)
