@@ -74,13 +74,13 @@ extension DebugSession {
 
     /// Runs one command line; errors become one line of output and the session goes on.
     public func execute(_ line: String) -> CommandOutcome {
-        let text = line.trimmingCharacters(in: .whitespaces)
+        let text = line.trimmed
         if text.isEmpty || text.hasPrefix("#") { return .proceed }
         var name = text
         var arguments = ""
         if let space = text.firstIndex(where: { $0 == " " || $0 == "\t" }) {
             name = String(text[..<space])
-            arguments = String(text[space...]).trimmingCharacters(in: .whitespaces)
+            arguments = String(text[space...]).trimmed
         }
         // `x/4xw ADDR`, `p/x EXPR`: the format is part of the command word.
         var format = ""
@@ -105,7 +105,7 @@ extension DebugSession {
 
     /// True when an empty line should repeat `line` (gdb repeats motion commands).
     public static func repeats(_ line: String) -> Bool {
-        let word = line.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
+        let word = line.trimmed.split(separator: " ").first.map(String.init) ?? ""
         return command(named: String(word.split(separator: "/").first ?? ""))?.repeats ?? false
     }
 
@@ -119,7 +119,7 @@ extension DebugSession {
     }
 
     func countArgument(_ text: String) throws -> UInt64 {
-        let t = text.trimmingCharacters(in: .whitespaces)
+        let t = text.trimmed
         if t.isEmpty { return 1 }
         guard let n = parseNumber(t), n > 0, n < 1 << 40 else { throw DebugError("expected a positive count, got \"\(t)\"") }
         return n

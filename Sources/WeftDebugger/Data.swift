@@ -71,14 +71,14 @@ extension DebugSession {
     /// Evaluates a debugger expression: a number, `$localN`/`$argN` (selected frame),
     /// `$globalN` or a global's name, `$thread`, `*ADDR` (an i32 in memory), `{TYPE} ADDR`.
     func evaluate(_ text: String) throws -> Value {
-        let t = text.trimmingCharacters(in: .whitespaces)
+        let t = text.trimmed
         guard !t.isEmpty else { throw DebugError("expected an expression") }
         if t.hasPrefix("(") && t.hasSuffix(")") { return try evaluate(String(t.dropFirst().dropLast())) }
         if let n = parseNumber(t) {
             return Value(bits: n, kind: n > UInt64(UInt32.max) && n >> 63 == 0 || t.hasPrefix("-") && Int64(bitPattern: n) < Int64(Int32.min) ? .i64 : .i32)
         }
         if t.hasPrefix("{"), let close = t.firstIndex(of: "}") {
-            let type = String(t[t.index(after: t.startIndex)..<close]).trimmingCharacters(in: .whitespaces)
+            let type = String(t[t.index(after: t.startIndex)..<close]).trimmed
             let address = try evaluate(String(t[t.index(after: close)...]))
             return try load(type: type, at: address)
         }
@@ -109,7 +109,7 @@ extension DebugSession {
             return Value(globals[i].value)
         }
         if t.hasPrefix("&") {
-            let name = String(t.dropFirst()).trimmingCharacters(in: .whitespaces)
+            let name = String(t.dropFirst()).trimmed
             guard let v = sourceVariable(name) else { throw DebugError("no symbol \"\(name)\" in the current context") }
             let value = self.value(of: v)
             guard let address = value.address else { throw DebugError("\(name) is not in memory (\(value.problem ?? "a wasm local or value"))") }
@@ -183,7 +183,7 @@ extension DebugSession {
             format = parts.first?.first
             text = parts.count > 1 ? String(parts[1]) : ""
         }
-        let t = text.trimmingCharacters(in: .whitespaces)
+        let t = text.trimmed
         if isIdentifier(t), let variable = sourceVariable(t) {
             let v = value(of: variable)
             if let problem = v.problem, v.bytes == nil {
@@ -194,7 +194,7 @@ extension DebugSession {
             say("$\(valueHistory.count) = \(describeValue(v, format: format))")
             return
         }
-        if t.hasPrefix("&"), let variable = sourceVariable(String(t.dropFirst()).trimmingCharacters(in: .whitespaces)) {
+        if t.hasPrefix("&"), let variable = sourceVariable(String(t.dropFirst()).trimmed) {
             let v = try evaluate(t)
             valueHistory.append(v)
             say("$\(valueHistory.count) = (\(variable.type?.name ?? "void") *) 0x\(String(v.address, radix: 16))")
@@ -290,16 +290,16 @@ extension DebugSession {
         var text = argument
         var condition: String?
         if let r = text.firstRange(of: " if ") {
-            condition = String(text[r.upperBound...]).trimmingCharacters(in: .whitespaces)
+            condition = String(text[r.upperBound...]).trimmed
             text = String(text[..<r.lowerBound])
         }
         var thread: Int32?
         if let r = text.firstRange(of: " thread ") {
-            guard let t = Int32(text[r.upperBound...].trimmingCharacters(in: .whitespaces)) else { throw DebugError("bad thread number in \"\(argument)\"") }
+            guard let t = Int32(text[r.upperBound...].trimmed) else { throw DebugError("bad thread number in \"\(argument)\"") }
             thread = t
             text = String(text[..<r.lowerBound])
         }
-        var spec = text.trimmingCharacters(in: .whitespaces)
+        var spec = text.trimmed
         if spec.isEmpty {
             guard let frame = selectedFrame(), let offset = frame.moduleOffset else { throw DebugError("no default location: give one") }
             spec = "*0x\(String(offset, radix: 16))"

@@ -87,7 +87,7 @@ extension DebugSession {
         // Other immediates: the values of `label: value` pairs.
         var values: [String] = []
         for part in arguments.split(separator: ",") {
-            let v = part.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            let v = part.split(separator: ":").last.map { $0.trimmed } ?? ""
             if !v.isEmpty, v != "empty", v.count < 40 { values.append(v.hasPrefix("WasmParser.") ? String(v.split(separator: ".").last ?? "") : v) }
         }
         return values.isEmpty ? text : text + " " + values.joined(separator: " ")

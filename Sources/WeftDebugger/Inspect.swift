@@ -67,7 +67,7 @@ extension DebugSession {
     }
 
     func addSourceDirectory(_ dir: String) {
-        let d = dir.trimmingCharacters(in: .whitespaces)
+        let d = dir.trimmed
         guard !d.isEmpty else { say("Source directories: \(sourceDirectories.joined(separator: ":"))"); return }
         sourceDirectories.insert(d, at: 0)
         sourceCache = [:]
@@ -357,7 +357,7 @@ extension DebugSession {
     }
 
     func gotoEvent(_ argument: String) throws {
-        guard let n = Int(argument.trimmingCharacters(in: .whitespaces)), n >= 0 else { throw DebugError("goto needs an event index (see \"events\")") }
+        guard let n = Int(argument.trimmed), n >= 0 else { throw DebugError("goto needs an event index (see \"events\")") }
         if timeline.live == nil, n > timeline.events.count { throw DebugError("the recording has \(timeline.events.count) events") }
         let time: UInt64 = timeline.timeKnown(n) ? timeline.times[n] : 0
         let target = Position(time: time, events: n)

@@ -17,7 +17,7 @@ extension DebugSession {
     /// backtraces print), `*0xOFF` (a module offset), `file.c:LINE`, or `LINE` in the current
     /// file.
     func resolveLocation(_ text: String) throws -> ResolvedLocation {
-        let spec = text.trimmingCharacters(in: .whitespaces)
+        let spec = text.trimmed
         guard !spec.isEmpty else { throw DebugError("no location given") }
         if spec.hasPrefix("*") {
             guard let offset = parseNumber(String(spec.dropFirst())) else { throw DebugError("bad address \"\(spec)\"") }
@@ -117,21 +117,19 @@ func lastPathComponent(_ path: String) -> String {
     path.split(separator: "/").last.map(String.init) ?? path
 }
 
-extension String {
-    /// Leading and trailing spaces and tabs removed.
-    func trimmingCharacters(in _: WhitespaceSet) -> String {
-        var s = Substring(self)
+extension StringProtocol {
+    /// Without leading and trailing blanks (spaces, tabs, line ends).
+    var trimmed: String {
+        var s = self[...]
         while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
         while let c = s.last, c == " " || c == "\t" || c == "\n" || c == "\r" { s = s.dropLast() }
         return String(s)
     }
 }
 
-enum WhitespaceSet { case whitespaces }
-
 /// `42`, `0x2a`, `-3`.
 func parseNumber(_ text: String) -> UInt64? {
-    let t = text.trimmingCharacters(in: .whitespaces)
+    let t = text.trimmed
     if t.hasPrefix("0x") || t.hasPrefix("0X") { return UInt64(t.dropFirst(2), radix: 16) }
     if t.hasPrefix("-"), let v = Int64(t) { return UInt64(bitPattern: v) }
     return UInt64(t)

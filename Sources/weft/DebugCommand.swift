@@ -88,24 +88,7 @@ struct Debug: ParsableCommand {
         if isTrace(target) {
             let reader = try openTrace(target)
             let header = reader.header
-            let bytes: [UInt8]
-            if let module {
-                do {
-                    bytes = try Module.load(path: module).bytes
-                } catch {
-                    report("\(module): \(error)")
-                    throw ExitCode(ExitStatus.badModule)
-                }
-                if SHA256.hash(bytes) != header.moduleDigest, !force {
-                    report("\(module) is not the module this trace recorded (\(header.moduleName)); --force uses it anyway")
-                    throw ExitCode(ExitStatus.usage)
-                }
-            } else if let embedded = header.module {
-                bytes = embedded
-            } else {
-                report("\(target) does not embed its module (\(header.moduleName)); pass it with --module")
-                throw ExitCode(ExitStatus.usage)
-            }
+            let bytes = try traceModule(reader, tracePath: target, module: module, force: force)
             do {
                 let session = try DebugSession(trace: reader, module: bytes, detectRaces: !noRaces)
                 banner("trace \(URL(fileURLWithPath: target).lastPathComponent) of \(header.moduleName), schedule \(header.schedule.kind.rawValue) seed \(header.schedule.seed)")

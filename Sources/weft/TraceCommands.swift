@@ -98,24 +98,7 @@ struct Replay: ParsableCommand {
     func run() throws {
         let reader = try openTrace(trace)
         let header = reader.header
-        let bytes: [UInt8]
-        if let module {
-            do {
-                bytes = try Module.load(path: module).bytes
-            } catch {
-                report("\(module): \(error)")
-                throw ExitCode(ExitStatus.badModule)
-            }
-            if SHA256.hash(bytes) != header.moduleDigest, !force {
-                report("\(module) is not the module this trace recorded (\(header.moduleName)); --force replays it anyway")
-                throw ExitCode(ExitStatus.usage)
-            }
-        } else if let embedded = header.module {
-            bytes = embedded
-        } else {
-            report("\(trace) does not embed its module (\(header.moduleName)); pass it with --module")
-            throw ExitCode(ExitStatus.usage)
-        }
+        let bytes = try traceModule(reader, tracePath: trace, module: module, force: force)
         let setup: ReplaySetup
         do {
             setup = try ReplaySetup(reader: reader, module: bytes)
@@ -194,6 +177,29 @@ struct Dump: ParsableCommand {
 }
 
 /// Opens a trace, or exits 66 with one line.
+/// The module to run a trace with: `module` (refused, exit 64, when its digest is not the
+/// recorded one, unless `force`), else the one the trace embeds; one line and exit 64/65 otherwise.
+func traceModule(_ reader: TraceReader, tracePath: String, module: String?, force: Bool) throws -> [UInt8] {
+    let header = reader.header
+    guard let module else {
+        if let embedded = header.module { return embedded }
+        report("\(tracePath) does not embed its module (\(header.moduleName)); pass it with --module")
+        throw ExitCode(ExitStatus.usage)
+    }
+    let bytes: [UInt8]
+    do {
+        bytes = try Module.load(path: module).bytes
+    } catch {
+        report("\(module): \(error)")
+        throw ExitCode(ExitStatus.badModule)
+    }
+    if SHA256.hash(bytes) != header.moduleDigest, !force {
+        report("\(module) is not the module this trace recorded (\(header.moduleName)); --force uses it anyway")
+        throw ExitCode(ExitStatus.usage)
+    }
+    return bytes
+}
+
 func openTrace(_ path: String) throws -> TraceReader {
     do {
         return try TraceReader(path: path)

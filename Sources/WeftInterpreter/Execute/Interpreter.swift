@@ -161,12 +161,15 @@ extension ExecutionThread {
         var paused = false
         // One test per instruction in the instrumented loop covers the opcode profile and every
         // debugging condition; the plain loop has none.
-        let perInstruction = M.probed && (opcodeCounts != nil || debug.enabled)
+        // Neither changes while the loop runs, so they are read once.
+        let debugging = M.probed && debug.enabled
+        let counts = M.probed ? opcodeCounts : nil
+        let perInstruction = debugging || counts != nil
 
         loop: while true {
             if M.probed, perInstruction {
-                if debug.enabled, debugCheck(pc, fn) { paused = true; break loop }
-                if let counts = opcodeCounts { counts[Int(pc.pointee & 0xFFFF)] += 1 }
+                if debugging, debugCheck(pc, fn) { paused = true; break loop }
+                if let counts { counts[Int(pc.pointee & 0xFFFF)] += 1 }
             }
             switch Op.decode(pc.pointee) {
             case .unreachable:
