@@ -41,7 +41,11 @@ final class Transcript {
 
 /// A live session on `path` (guest output discarded).
 func liveSession(_ path: String, kind: ScheduleKind = .random, seed: UInt64 = 2) throws -> Transcript {
-    var wasi = WASIOptions(arguments: [path])
+    // argv[0] is a path relative to the repository, as in the committed traces: the guest's
+    // start-up copies it, so an absolute path would make instruction counts depend on where the
+    // clone lives.
+    let name = URL(fileURLWithPath: path).lastPathComponent
+    var wasi = WASIOptions(arguments: [path.contains("/traces/") ? "traces/" + name : name])
     let null = open("/dev/null", O_RDWR)
     wasi.stdout = null
     wasi.stdin = null
