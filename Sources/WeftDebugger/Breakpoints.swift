@@ -42,21 +42,23 @@ struct WatchHit {
     var hostCall: String?
 }
 
-/// The session's probe on each thread: checks memory accesses against watchpoints.
 /// The session's probe on each thread: checks memory accesses against watchpoints, and passes
 /// everything to `inner` (the race detector's probe) while the run is new.
 final class SessionProbe: ExecutionProbe {
     unowned let session: DebugSession
     let tid: Int32
     let inner: (any ExecutionProbe)?
+    let activity: ActivityRecorder
 
-    init(session: DebugSession, tid: Int32, inner: (any ExecutionProbe)?) {
+    init(session: DebugSession, tid: Int32, inner: (any ExecutionProbe)?, activity: ActivityRecorder) {
         self.session = session
         self.tid = tid
         self.inner = inner
+        self.activity = activity
     }
 
     func memoryAccess(thread: ExecutionThread, address: UInt64, size: Int, isWrite: Bool, isAtomic: Bool) {
+        activity.noteAccess(address: address, size: UInt64(size), isWrite: isWrite)
         if session.fresh, let inner {
             let known = session.races?.races.count ?? 0
             inner.memoryAccess(thread: thread, address: address, size: size, isWrite: isWrite, isAtomic: isAtomic)
@@ -66,6 +68,7 @@ final class SessionProbe: ExecutionProbe {
     }
 
     func bulkAccess(thread: ExecutionThread, address: UInt64, size: UInt64, isWrite: Bool) {
+        activity.noteAccess(address: address, size: size, isWrite: isWrite)
         if session.fresh, let inner {
             let known = session.races?.races.count ?? 0
             inner.bulkAccess(thread: thread, address: address, size: size, isWrite: isWrite)
@@ -75,10 +78,12 @@ final class SessionProbe: ExecutionProbe {
     }
 
     func call(thread: ExecutionThread, function: FunctionRef) {
+        activity.noteFunction(function.moduleIndex)
         if session.fresh { inner?.call(thread: thread, function: function) }
     }
 
     func `return`(thread: ExecutionThread) {
+        if activity.recording, let f = thread.returnTarget { activity.noteFunction(f.moduleIndex) }
         if session.fresh { inner?.return(thread: thread) }
     }
 

@@ -146,7 +146,27 @@ extension DebugSession {
     func continueForward() throws {
         try requireRunning()
         applyConditions()
-        report(try run())
+        report(try runSkippingQuietStretches())
+    }
+
+    /// Runs on like ``run(stopAt:)``; behind the frontier, a whole stretch whose activity rules
+    /// out every breakpoint and watchpoint is not re-executed: the next snapshot is restored
+    /// instead (what the stretch did is already known, and its output was shown).
+    func runSkippingQuietStretches() throws -> Stop {
+        let mayHit = hitFilter()
+        while !fresh {
+            guard let i = snapshots.lastIndex(where: { snapshotPosition($0) <= position }), i + 1 < snapshots.count else { break }
+            let next = snapshotPosition(snapshots[i + 1])
+            if snapshotPosition(snapshots[i]) == position, !mayHit(activities[i]) {
+                stretchesSkipped += 1
+                restore(before: next)
+                applyConditions()
+                continue
+            }
+            let stop = try run(stopAt: next)
+            guard case .arrived = stop, position == next else { return stop }
+        }
+        return try run()
     }
 
     /// One `step` or `next`; false when the motion stopped for another reason than reaching a

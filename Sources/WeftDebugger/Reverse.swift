@@ -7,9 +7,19 @@ extension DebugSession {
     func reverseContinue() throws {
         let now = position
         var segmentEnd = now
-        var candidates = snapshots.filter { snapshotPosition($0) < now }
+        var candidates = snapshots.indices.filter { snapshotPosition(snapshots[$0]) < now }
+        let mayHit = hitFilter()
         defer { collecting = nil }
-        while let snapshot = candidates.popLast() {
+        while let index = candidates.popLast() {
+            let snapshot = snapshots[index]
+            // A stretch whose activity rules out every breakpoint and watchpoint is skipped.
+            let summary = index < activities.count ? activities[index] : activity.current()
+            guard mayHit(summary) else {
+                stretchesSkipped += 1
+                segmentEnd = snapshotPosition(snapshot)
+                continue
+            }
+            stretchesReexecuted += 1
             restore(before: snapshotPosition(snapshot))
             collecting = []
             applyConditions()
@@ -29,6 +39,23 @@ extension DebugSession {
         currentThread = 0
         currentFrame = 0
         report(.noEarlierHit)
+    }
+
+    /// Whether a stretch with a given activity can hold a hit of an enabled breakpoint or
+    /// watchpoint.
+    func hitFilter() -> (SegmentActivity) -> Bool {
+        let sites = Set(breakpoints.filter(\.enabled).flatMap(\.addresses))
+        let base = UInt32(compiled.module.importedFunctionCount)
+        let functions = compiled.functions.indices.filter { i in sites.contains { compiled.functions[i].contains(codeAddress: $0) } }
+            .map { base + UInt32($0) }
+        let watched = watchpoints.filter(\.enabled)
+        return { a in
+            if functions.contains(where: { a.ran(function: $0) }) { return true }
+            return watched.contains { w in
+                let ranges = w.kind == .write ? a.written : a.touched
+                return ranges.overlaps(address: w.address, length: UInt64(w.length))
+            }
+        }
     }
 
     func reverseStepInstruction() throws {

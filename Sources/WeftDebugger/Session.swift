@@ -124,7 +124,19 @@ public final class DebugSession {
     /// The furthest position the run has reached; `fresh` while the run is there (observers
     /// that see each point once, like the race detector, are fed only then).
     var frontier = Position(time: 0, events: 0)
-    var fresh = true
+    var fresh = true {
+        didSet { activity.recording = fresh }
+    }
+    /// What the stretch from each snapshot to the next did (`activities[i]` follows
+    /// `snapshots[i]`); the stretch after the last snapshot is still being collected by
+    /// `activity`.
+    var activities: [SegmentActivity] = []
+    /// Stretches `reverse-continue` re-executed so far (the others it ruled out by activity).
+    public internal(set) var stretchesReexecuted = 0
+    /// Stretches `continue` and `reverse-continue` did not re-execute because their activity
+    /// ruled out every breakpoint and watchpoint.
+    public internal(set) var stretchesSkipped = 0
+    let activity: ActivityRecorder
 
     /// A live session: the program runs under `options` and is recorded as it goes.
     public convenience init(program: Program, options: ThreadOptions, detectRaces: Bool = true) throws {
@@ -150,6 +162,7 @@ public final class DebugSession {
         races?.seed = timeline.live == nil ? nil : options.schedule.seed
         self.timeline = timeline
         compiled = program.compiled
+        activity = ActivityRecorder(functionCount: compiled.module.importedFunctionCount + compiled.functions.count)
         sourceInfo = compiled.sourceDescriber as? ModuleSourceInfo
         runner = ThreadedRunner(program: program, options: options, schedule: timeline, hostCalls: timeline)
         runner.debugging = true
@@ -202,16 +215,30 @@ public final class DebugSession {
         // Every `snapshotInterval` instructions, or every `snapshotEventInterval` events in a
         // run that mostly schedules (re-executing events costs more than instructions do).
         let due = runner.time >= last.instructionTime &+ snapshotInterval || runner.eventCount >= last.events + snapshotEventInterval
-        if due, position > Position(time: last.instructionTime, events: last.events) {
+        // Snapshots are taken where the run is new, so each stretch's activity is complete.
+        if due, fresh, position > Position(time: last.instructionTime, events: last.events) {
             snapshots.append(runner.snapshot(sharingWith: last))
+            activities.append(activity.take())
             if snapshots.count > maxSnapshots { thinSnapshots() }
         }
         return false
     }
 
-    /// Keeps the first snapshot and every other later one.
+    /// Keeps the first snapshot and every other later one (the stretches of the ones dropped
+    /// join the stretch before them).
     func thinSnapshots() {
-        snapshots = snapshots.enumerated().filter { $0.offset == 0 || $0.offset % 2 == 1 || $0.offset == snapshots.count - 1 }.map(\.element)
+        var kept: [RunnerSnapshot] = []
+        var keptActivities: [SegmentActivity] = []
+        for (i, s) in snapshots.enumerated() {
+            if i == 0 || i % 2 == 1 || i == snapshots.count - 1 {
+                kept.append(s)
+                if i < activities.count { keptActivities.append(activities[i]) }
+            } else {
+                keptActivities[keptActivities.count - 1] = keptActivities[keptActivities.count - 1].union(activities[i])
+            }
+        }
+        snapshots = kept
+        activities = keptActivities
         snapshotInterval *= 2
         snapshotEventInterval *= 2
     }
@@ -255,7 +282,7 @@ public final class DebugSession {
                 d.history = nil
             }
         }
-        if !(e.probe is SessionProbe) { e.probe = SessionProbe(session: self, tid: tid, inner: e.probe) }
+        if !(e.probe is SessionProbe) { e.probe = SessionProbe(session: self, tid: tid, inner: e.probe, activity: activity) }
     }
 
     func threadStarted(_ tid: Int32, _ e: ExecutionThread) {
@@ -403,12 +430,19 @@ final class SessionObserver: RunObserver {
     }
 
     func event(_ event: RunEvent) throws {
+        // A slice runs on from where its thread is: that function runs in this stretch.
+        if case .slice(let tid, _, _) = event, session.activity.recording,
+            let f = session.runner.execution(of: tid)?.currentFunction
+        {
+            session.activity.noteFunction(f.moduleIndex)
+        }
         if session.fresh, let races = session.races {
             let known = races.races.count
             try races.event(event)
             if races.races.count > known, let tid = event.thread { session.raceFound(thread: tid, before: false) }
         }
         if case .hostCall(let tid, let record) = event, !record.writes.isEmpty {
+            for w in record.writes { session.activity.noteAccess(address: w.address, size: UInt64(w.bytes.count), isWrite: true) }
             session.hostWrites(thread: tid, record)
         }
     }

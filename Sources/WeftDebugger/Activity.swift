@@ -1,0 +1,221 @@
+import WeftInterpreter
+
+/// What one stretch of the run (from a snapshot to the next) did, in summary: the functions
+/// that ran in it and the memory it read and wrote, coarsely. `reverse-continue` skips a
+/// stretch whose summary shows that no breakpoint or watchpoint can fire in it, instead of
+/// re-executing it — so looking back over a long run for a rare hit costs the stretches that
+/// may hold one, not the whole run.
+///
+/// Every summary over-approximates: a function in it may not have reached the breakpoint's
+/// instruction, a granule may have been touched elsewhere than the watched bytes. It never
+/// misses what happened.
+struct SegmentActivity {
+    /// Module function indices that executed: where a thread's slice began, functions called,
+    /// and functions returned to. (Every instruction runs in a slice, and a thread only changes
+    /// function by a call or a return.)
+    var functions: [UInt64]
+    /// Memory written (by instructions, bulk operations and WASI calls), as granule ranges.
+    var written: GranuleRanges
+    /// Memory read or written.
+    var touched: GranuleRanges
+
+    func ran(function index: UInt32) -> Bool {
+        let word = Int(index >> 6)
+        return word < functions.count && functions[word] & (1 << UInt64(index & 63)) != 0
+    }
+}
+
+/// A set of memory ranges kept at a granularity of `1 << shift` bytes, coarsened when there
+/// would be too many ranges to keep cheaply.
+struct GranuleRanges {
+    var shift: UInt64
+    /// Sorted, disjoint, non-adjacent half-open granule ranges.
+    var ranges: [Range<UInt64>]
+
+    static let maxRanges = 512
+
+    func overlaps(address: UInt64, length: UInt64) -> Bool {
+        guard length > 0 else { return false }
+        let first = address >> shift
+        let last = (address &+ length &- 1) >> shift
+        // Binary search for the first range that ends after `first`.
+        var lo = 0
+        var hi = ranges.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if ranges[mid].upperBound <= first { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < ranges.count && ranges[lo].lowerBound <= last
+    }
+
+    /// Ranges covering the set bits of `bits` (granules of `1 << shift` bytes), coarsened until
+    /// at most ``maxRanges`` remain.
+    init(bits: UnsafeMutablePointer<UInt64>, words: Int, shift: UInt64) {
+        var ranges: [Range<UInt64>] = []
+        var start: UInt64?
+        for w in 0..<words {
+            let word = bits[w]
+            if word == 0 {
+                if let s = start { ranges.append(s..<UInt64(w * 64)); start = nil }
+                continue
+            }
+            if word == .max {
+                if start == nil { start = UInt64(w * 64) }
+                continue
+            }
+            for b in 0..<64 {
+                let set = word & (1 << UInt64(b)) != 0
+                let g = UInt64(w * 64 + b)
+                if set, start == nil { start = g }
+                if !set, let s = start { ranges.append(s..<g); start = nil }
+            }
+        }
+        if let s = start { ranges.append(s..<UInt64(words * 64)) }
+        self.shift = shift
+        self.ranges = ranges
+        coarsen()
+    }
+
+    /// Doubles the granule until few enough ranges remain (each range grows to whole granules).
+    mutating func coarsen() {
+        while ranges.count > Self.maxRanges {
+            shift += 1
+            var merged: [Range<UInt64>] = []
+            merged.reserveCapacity(ranges.count / 2 + 1)
+            for r in ranges {
+                let c = (r.lowerBound >> 1)..<((r.upperBound + 1) >> 1)
+                if let last = merged.last, last.upperBound >= c.lowerBound {
+                    merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, c.upperBound)
+                } else {
+                    merged.append(c)
+                }
+            }
+            ranges = merged
+        }
+    }
+
+    /// The union of two summaries (of consecutive stretches merged into one).
+    func union(_ other: GranuleRanges) -> GranuleRanges {
+        let shift = max(self.shift, other.shift)
+        var all = (ranges.map { ($0, self.shift) } + other.ranges.map { ($0, other.shift) }).map { r, s in
+            let d = shift - s
+            return (r.lowerBound >> d)..<((r.upperBound + (1 << d) - 1) >> d)
+        }
+        all.sort { $0.lowerBound < $1.lowerBound }
+        var merged: [Range<UInt64>] = []
+        for r in all {
+            if let last = merged.last, last.upperBound >= r.lowerBound {
+                merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, r.upperBound)
+            } else {
+                merged.append(r)
+            }
+        }
+        var result = GranuleRanges(shift: shift, ranges: merged)
+        result.coarsen()
+        return result
+    }
+
+    init(shift: UInt64, ranges: [Range<UInt64>]) {
+        self.shift = shift
+        self.ranges = ranges
+    }
+}
+
+extension SegmentActivity {
+    func union(_ other: SegmentActivity) -> SegmentActivity {
+        var functions = self.functions
+        if functions.count < other.functions.count { functions += Array(repeating: 0, count: other.functions.count - functions.count) }
+        for (i, w) in other.functions.enumerated() { functions[i] |= w }
+        return SegmentActivity(functions: functions, written: written.union(other.written), touched: touched.union(other.touched))
+    }
+}
+
+/// Collects the activity of the stretch the run is in, the first time the run passes it.
+/// Its `note` methods run on every memory access and call of a debugged run, so they only set
+/// bits.
+final class ActivityRecorder {
+    /// True while the run is new (at the session's frontier); re-execution repeats what the
+    /// summaries already hold.
+    var recording = true
+    /// Bytes per granule, as a shift: 256-byte granules.
+    static let shift: UInt64 = 8
+    private var written: UnsafeMutablePointer<UInt64>
+    private var touched: UnsafeMutablePointer<UInt64>
+    /// Words allocated in each bitset, and the highest word set since the last `take()`.
+    private var capacity: Int
+    private var used = 0
+    private var functions: [UInt64]
+
+    init(functionCount: Int) {
+        capacity = 1024
+        written = .allocate(capacity: capacity)
+        written.initialize(repeating: 0, count: capacity)
+        touched = .allocate(capacity: capacity)
+        touched.initialize(repeating: 0, count: capacity)
+        functions = Array(repeating: 0, count: (functionCount + 63) / 64)
+    }
+
+    deinit {
+        written.deallocate()
+        touched.deallocate()
+    }
+
+    @inline(__always)
+    func noteAccess(address: UInt64, size: UInt64, isWrite: Bool) {
+        guard recording, size > 0 else { return }
+        var g = address >> Self.shift
+        let last = (address &+ size &- 1) >> Self.shift
+        guard last >= g else { return }  // wrapped: an out-of-bounds access that traps
+        while true {
+            let word = Int(g >> 6)
+            if word >= capacity { grow(to: word + 1) }
+            let bit: UInt64 = 1 << (g & 63)
+            touched[word] |= bit
+            if isWrite { written[word] |= bit }
+            if word >= used { used = word + 1 }
+            if g == last { break }
+            g += 1
+        }
+    }
+
+    @inline(__always)
+    func noteFunction(_ index: UInt32) {
+        guard recording else { return }
+        let word = Int(index >> 6)
+        if word >= functions.count { functions += Array(repeating: 0, count: word + 1 - functions.count) }
+        functions[word] |= 1 << UInt64(index & 63)
+    }
+
+    private func grow(to words: Int) {
+        // Guest addresses stay below 2^33 (a 32-bit address plus offset), so this is bounded.
+        let n = max(words, capacity * 2)
+        func widen(_ old: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePointer<UInt64> {
+            let wider = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
+            wider.initialize(repeating: 0, count: n)
+            wider.update(from: old, count: capacity)
+            old.deallocate()
+            return wider
+        }
+        written = widen(written)
+        touched = widen(touched)
+        capacity = n
+    }
+
+    /// The activity collected so far, without clearing it.
+    func current() -> SegmentActivity {
+        SegmentActivity(
+            functions: functions,
+            written: GranuleRanges(bits: written, words: used, shift: Self.shift),
+            touched: GranuleRanges(bits: touched, words: used, shift: Self.shift))
+    }
+
+    /// The activity collected so far; starts over empty.
+    func take() -> SegmentActivity {
+        let result = current()
+        written.update(repeating: 0, count: used)
+        touched.update(repeating: 0, count: used)
+        used = 0
+        for i in functions.indices { functions[i] = 0 }
+        return result
+    }
+}
