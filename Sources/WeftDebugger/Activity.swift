@@ -1,27 +1,32 @@
 import WeftInterpreter
 
-/// What one stretch of the run (from a snapshot to the next) did, in summary: the functions
-/// that ran in it and the memory it read and wrote, coarsely. `reverse-continue` skips a
-/// stretch whose summary shows that no breakpoint or watchpoint can fire in it, instead of
-/// re-executing it — so looking back over a long run for a rare hit costs the stretches that
-/// may hold one, not the whole run.
+/// What one stretch of the run (from a snapshot to the next) did, in summary: the code it ran
+/// and the memory it read and wrote, coarsely. `reverse-continue` and `continue` skip a stretch
+/// whose summary shows that no breakpoint or watchpoint can fire in it, instead of
+/// re-executing it — so looking over a long run for a rare hit costs the stretches that may
+/// hold one, not the whole run.
 ///
-/// Every summary over-approximates: a function in it may not have reached the breakpoint's
-/// instruction, a granule may have been touched elsewhere than the watched bytes. It never
-/// misses what happened.
+/// Every summary over-approximates: a code bit stands for several instructions, a granule may
+/// have been touched elsewhere than the watched bytes. It never misses what happened.
 struct SegmentActivity {
-    /// Module function indices that executed: where a thread's slice began, functions called,
-    /// and functions returned to. (Every instruction runs in a slice, and a thread only changes
-    /// function by a call or a return.)
-    var functions: [UInt64]
+    /// The nonzero words of the stretch's code bitmap (see ``DebugState/coverage``), by index.
+    var code: [(index: Int, word: UInt64)]
     /// Memory written (by instructions, bulk operations and WASI calls), as granule ranges.
     var written: GranuleRanges
     /// Memory read or written.
     var touched: GranuleRanges
 
-    func ran(function index: UInt32) -> Bool {
-        let word = Int(index >> 6)
-        return word < functions.count && functions[word] & (1 << UInt64(index & 63)) != 0
+    /// Whether the instruction at `codeAddress` may have run in the stretch.
+    func ran(codeAddress: UInt) -> Bool {
+        let bit = (codeAddress >> 2) & ActivityRecorder.coverageMask
+        let index = Int(bit >> 6)
+        var lo = 0
+        var hi = code.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if code[mid].index < index { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < code.count && code[lo].index == index && code[lo].word & (1 << UInt64(bit & 63)) != 0
     }
 }
 
@@ -123,41 +128,48 @@ struct GranuleRanges {
 
 extension SegmentActivity {
     func union(_ other: SegmentActivity) -> SegmentActivity {
-        var functions = self.functions
-        if functions.count < other.functions.count { functions += Array(repeating: 0, count: other.functions.count - functions.count) }
-        for (i, w) in other.functions.enumerated() { functions[i] |= w }
-        return SegmentActivity(functions: functions, written: written.union(other.written), touched: touched.union(other.touched))
+        var words: [Int: UInt64] = [:]
+        for (i, w) in code { words[i, default: 0] |= w }
+        for (i, w) in other.code { words[i, default: 0] |= w }
+        let code = words.sorted { $0.key < $1.key }.map { (index: $0.key, word: $0.value) }
+        return SegmentActivity(code: code, written: written.union(other.written), touched: touched.union(other.touched))
     }
 }
 
-/// Collects the activity of the stretch the run is in, the first time the run passes it.
-/// Its `note` methods run on every memory access and call of a debugged run, so they only set
-/// bits.
+/// Collects the activity of the stretch the run is in, the first time the run passes it. Code
+/// is noted by the interpreter (``DebugState/coverage`` points at ``coverage`` while the run is
+/// new); memory by the session's probe, whose `noteAccess` runs on every access, so it only
+/// sets bits.
 final class ActivityRecorder {
     /// True while the run is new (at the session's frontier); re-execution repeats what the
     /// summaries already hold.
     var recording = true
     /// Bytes per granule, as a shift: 256-byte granules.
     static let shift: UInt64 = 8
+    /// The code bitmap's size: 2^17 bits (16 KiB).
+    static let coverageMask: UInt = (1 << 17) - 1
+    let coverage: UnsafeMutablePointer<UInt64>
+    private static var coverageWords: Int { Int(coverageMask + 1) / 64 }
     private var written: UnsafeMutablePointer<UInt64>
     private var touched: UnsafeMutablePointer<UInt64>
-    /// Words allocated in each bitset, and the highest word set since the last `take()`.
+    /// Words allocated in each memory bitset, and the highest word set since the last `take()`.
     private var capacity: Int
     private var used = 0
-    private var functions: [UInt64]
 
-    init(functionCount: Int) {
+    init() {
         capacity = 1024
         written = .allocate(capacity: capacity)
         written.initialize(repeating: 0, count: capacity)
         touched = .allocate(capacity: capacity)
         touched.initialize(repeating: 0, count: capacity)
-        functions = Array(repeating: 0, count: (functionCount + 63) / 64)
+        coverage = .allocate(capacity: Self.coverageWords)
+        coverage.initialize(repeating: 0, count: Self.coverageWords)
     }
 
     deinit {
         written.deallocate()
         touched.deallocate()
+        coverage.deallocate()
     }
 
     @inline(__always)
@@ -178,12 +190,11 @@ final class ActivityRecorder {
         }
     }
 
-    @inline(__always)
-    func noteFunction(_ index: UInt32) {
+    /// Notes that the instruction at `codeAddress` ran (as the interpreter does).
+    func noteCode(_ codeAddress: UInt) {
         guard recording else { return }
-        let word = Int(index >> 6)
-        if word >= functions.count { functions += Array(repeating: 0, count: word + 1 - functions.count) }
-        functions[word] |= 1 << UInt64(index & 63)
+        let bit = (codeAddress >> 2) & Self.coverageMask
+        coverage[Int(bit >> 6)] |= 1 << UInt64(bit & 63)
     }
 
     private func grow(to words: Int) {
@@ -203,8 +214,10 @@ final class ActivityRecorder {
 
     /// The activity collected so far, without clearing it.
     func current() -> SegmentActivity {
-        SegmentActivity(
-            functions: functions,
+        var code: [(index: Int, word: UInt64)] = []
+        for i in 0..<Self.coverageWords where coverage[i] != 0 { code.append((i, coverage[i])) }
+        return SegmentActivity(
+            code: code,
             written: GranuleRanges(bits: written, words: used, shift: Self.shift),
             touched: GranuleRanges(bits: touched, words: used, shift: Self.shift))
     }
@@ -215,7 +228,7 @@ final class ActivityRecorder {
         written.update(repeating: 0, count: used)
         touched.update(repeating: 0, count: used)
         used = 0
-        for i in functions.indices { functions[i] = 0 }
+        coverage.update(repeating: 0, count: Self.coverageWords)
         return result
     }
 }

@@ -78,12 +78,10 @@ final class SessionProbe: ExecutionProbe {
     }
 
     func call(thread: ExecutionThread, function: FunctionRef) {
-        activity.noteFunction(function.moduleIndex)
         if session.fresh { inner?.call(thread: thread, function: function) }
     }
 
     func `return`(thread: ExecutionThread) {
-        if activity.recording, let f = thread.returnTarget { activity.noteFunction(f.moduleIndex) }
         if session.fresh { inner?.return(thread: thread) }
     }
 

@@ -44,13 +44,10 @@ extension DebugSession {
     /// Whether a stretch with a given activity can hold a hit of an enabled breakpoint or
     /// watchpoint.
     func hitFilter() -> (SegmentActivity) -> Bool {
-        let sites = Set(breakpoints.filter(\.enabled).flatMap(\.addresses))
-        let base = UInt32(compiled.module.importedFunctionCount)
-        let functions = compiled.functions.indices.filter { i in sites.contains { compiled.functions[i].contains(codeAddress: $0) } }
-            .map { base + UInt32($0) }
+        let sites = Array(Set(breakpoints.filter(\.enabled).flatMap(\.addresses)))
         let watched = watchpoints.filter(\.enabled)
         return { a in
-            if functions.contains(where: { a.ran(function: $0) }) { return true }
+            if sites.contains(where: { a.ran(codeAddress: $0) }) { return true }
             return watched.contains { w in
                 let ranges = w.kind == .write ? a.written : a.touched
                 return ranges.overlaps(address: w.address, length: UInt64(w.length))

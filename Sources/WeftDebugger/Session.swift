@@ -125,7 +125,12 @@ public final class DebugSession {
     /// that see each point once, like the race detector, are fed only then).
     var frontier = Position(time: 0, events: 0)
     var fresh = true {
-        didSet { activity.recording = fresh }
+        didSet {
+            guard fresh != oldValue else { return }
+            activity.recording = fresh
+            // Threads note the code they run only while the run is new.
+            for info in runner.threadInfos { info.execution.updateDebug { $0.coverage = fresh ? activity.coverage : nil } }
+        }
     }
     /// What the stretch from each snapshot to the next did (`activities[i]` follows
     /// `snapshots[i]`); the stretch after the last snapshot is still being collected by
@@ -162,7 +167,7 @@ public final class DebugSession {
         races?.seed = timeline.live == nil ? nil : options.schedule.seed
         self.timeline = timeline
         compiled = program.compiled
-        activity = ActivityRecorder(functionCount: compiled.module.importedFunctionCount + compiled.functions.count)
+        activity = ActivityRecorder()
         sourceInfo = compiled.sourceDescriber as? ModuleSourceInfo
         runner = ThreadedRunner(program: program, options: options, schedule: timeline, hostCalls: timeline)
         runner.debugging = true
@@ -273,6 +278,8 @@ public final class DebugSession {
             d.step = tid == stepThread ? step : nil
             d.pauseBelowDepth = tid == stepThread ? belowDepth : 0
             d.pauseAtInstruction = target.flatMap { $0.0 == tid ? $0.1 : nil } ?? .max
+            d.coverage = fresh ? activity.coverage : nil
+            d.coverageMask = ActivityRecorder.coverageMask
             if tid == historyThread, let ring = historyRing {
                 if d.history != ring { d.historyWritten = 0 }
                 d.history = ring
@@ -430,12 +437,6 @@ final class SessionObserver: RunObserver {
     }
 
     func event(_ event: RunEvent) throws {
-        // A slice runs on from where its thread is: that function runs in this stretch.
-        if case .slice(let tid, _, _) = event, session.activity.recording,
-            let f = session.runner.execution(of: tid)?.currentFunction
-        {
-            session.activity.noteFunction(f.moduleIndex)
-        }
         if session.fresh, let races = session.races {
             let known = races.races.count
             try races.event(event)

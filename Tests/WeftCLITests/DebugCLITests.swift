@@ -129,6 +129,36 @@ extension CLITests {
         XCTAssertEqual(r.stdout, transcript)
     }
 
+    /// docs/repl.md's walkthrough is one session, shown in pieces between paragraphs: its
+    /// commands, run in one batch session, print exactly those pieces.
+    func testReplWalkthroughIsReal() throws {
+        let doc = try String(contentsOf: Paths.packageRoot.appendingPathComponent("docs/repl.md"), encoding: .utf8)
+        let section = try XCTUnwrap(doc.range(of: "## Walkthrough:"), "docs/repl.md has a walkthrough")
+        let end = doc.range(of: "\n## ", range: section.upperBound..<doc.endIndex)?.lowerBound ?? doc.endIndex
+        let lines = doc[section.upperBound..<end].split(separator: "\n", omittingEmptySubsequences: false)
+        // The untagged code blocks from the one that starts the session on.
+        var transcript = ""
+        var fence: Substring?  // the opening line of the block being read
+        var started = false
+        for line in lines {
+            if line.hasPrefix("```") {
+                fence = fence == nil ? line : nil
+                continue
+            }
+            guard fence == "```" else { continue }
+            if line == "$ weft debug traces/bank.weft" {
+                started = true
+                continue
+            }
+            if started { transcript += line + "\n" }
+        }
+        let commands = transcript.split(separator: "\n").filter { $0.hasPrefix("(weft) ") }.map { String($0.dropFirst(7)) }
+        XCTAssertGreaterThan(commands.count, 20, "the walkthrough's commands")
+        let r = try weft(["debug", "--batch"] + commands.flatMap { ["-ex", $0] } + ["traces/bank.weft"])
+        XCTAssertEqual(r.status, 0, r.summary)
+        XCTAssertEqual(r.stdout, transcript)
+    }
+
     /// Runs a shell command line from the package root.
     func runShell(_ command: String, timeout: TimeInterval = 60) throws -> CommandResult {
         try runProcess("/bin/sh", ["-c", command], timeout: timeout)

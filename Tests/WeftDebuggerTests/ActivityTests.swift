@@ -6,12 +6,12 @@ import XCTest
 /// but never missing anything where large, and the same hits as re-executing everything.
 final class ActivityTests: XCTestCase {
     func testGranuleRangesFromBitsAndOverlap() {
-        let recorder = ActivityRecorder(functionCount: 10)
+        let recorder = ActivityRecorder()
         recorder.noteAccess(address: 0x1000, size: 4, isWrite: true)
         recorder.noteAccess(address: 0x10ff, size: 2, isWrite: false)  // crosses into the next granule
         recorder.noteAccess(address: 0x9000_0000, size: 8, isWrite: true)  // grows the bitsets
-        recorder.noteFunction(3)
-        recorder.noteFunction(70)  // beyond the declared count: still kept
+        recorder.noteCode(0x5000_1234)
+        recorder.noteCode(0x5000_1238)
         let a = recorder.take()
         XCTAssertEqual(a.written.ranges, [0x10..<0x11, 0x90_0000..<0x90_0001])
         XCTAssertEqual(a.touched.ranges, [0x10..<0x12, 0x90_0000..<0x90_0001])
@@ -22,21 +22,23 @@ final class ActivityTests: XCTestCase {
         XCTAssertTrue(a.touched.overlaps(address: 0xff0, length: 0x11))
         XCTAssertTrue(a.written.overlaps(address: 0x9000_00ff, length: 1))
         XCTAssertFalse(a.written.overlaps(address: 0x9000_0100, length: 1))
-        XCTAssertTrue(a.ran(function: 3) && a.ran(function: 70))
-        XCTAssertFalse(a.ran(function: 4) || a.ran(function: 1000))
+        XCTAssertTrue(a.ran(codeAddress: 0x5000_1234) && a.ran(codeAddress: 0x5000_1238))
+        XCTAssertFalse(a.ran(codeAddress: 0x5000_1230) || a.ran(codeAddress: 0x5000_123c))
+        // The bitmap is hashed: an address one bitmap span away shares the bit.
+        XCTAssertTrue(a.ran(codeAddress: 0x5000_1234 + (ActivityRecorder.coverageMask + 1) * 4))
         // take() starts over.
         let empty = recorder.take()
-        XCTAssertTrue(empty.touched.ranges.isEmpty && !empty.ran(function: 3))
+        XCTAssertTrue(empty.touched.ranges.isEmpty && !empty.ran(codeAddress: 0x5000_1234))
         // Not recording (re-execution): nothing is noted.
         recorder.recording = false
         recorder.noteAccess(address: 0, size: 4, isWrite: true)
-        recorder.noteFunction(1)
+        recorder.noteCode(0x100)
         let none = recorder.take()
-        XCTAssertTrue(none.written.ranges.isEmpty && !none.ran(function: 1))
+        XCTAssertTrue(none.written.ranges.isEmpty && !none.ran(codeAddress: 0x100))
     }
 
     func testCoarseningAndUnionNeverLoseAnAccess() {
-        let recorder = ActivityRecorder(functionCount: 1)
+        let recorder = ActivityRecorder()
         // Every other granule over 4 MiB: far more ranges than are kept.
         var addresses: [UInt64] = []
         var a: UInt64 = 0x2000
@@ -51,13 +53,13 @@ final class ActivityTests: XCTestCase {
         for a in addresses { XCTAssertTrue(first.written.overlaps(address: a + 7, length: 1)) }
         XCTAssertFalse(first.written.overlaps(address: 0, length: 0x2000), "coarsening stays near what was touched")
         recorder.noteAccess(address: 0x8000_0000, size: 300, isWrite: false)
-        recorder.noteFunction(0)
+        recorder.noteCode(0x40)
         let second = recorder.take()
         let both = first.union(second)
         for a in addresses { XCTAssertTrue(both.written.overlaps(address: a + 7, length: 1)) }
         XCTAssertTrue(both.touched.overlaps(address: 0x8000_012b, length: 1))
         XCTAssertFalse(both.written.overlaps(address: 0x8000_0000, length: 300), "a read is not a write")
-        XCTAssertTrue(both.ran(function: 0))
+        XCTAssertTrue(both.ran(codeAddress: 0x40) && !both.ran(codeAddress: 0x44))
     }
 
     /// reverse-continue from the end meets every breakpoint hit that continue met, in reverse,
@@ -66,8 +68,9 @@ final class ActivityTests: XCTestCase {
         let t = try traceSession(tracePath("bank.weft"))
         t.session.snapshotInterval = 5_000
         t.session.snapshotEventInterval = 200
-        // Functions that run at the start and the end only (teller and deposit run throughout).
-        t.run("break rt_thread_create", "break rt_barrier_wait", "break rt_thread_join")
+        // Code that runs at the start and the end only: teller's first line (teller's loop and
+        // deposit run throughout) and functions main calls.
+        t.run("break teller", "break rt_barrier_wait", "break rt_thread_join")
         var forward: [String] = []
         while true {
             let out = t.run("continue")

@@ -27,6 +27,11 @@ public struct DebugState {
     public var historyMaxDepth = Int.max
     /// Entries written to ``history`` so far (the newest is at `(historyWritten - 1) & mask`).
     public var historyWritten = 0
+    /// When set, every executed instruction sets one bit here: bit `(codeAddress >> 2) &
+    /// coverageMask` (so a bitmap of `coverageMask + 1` bits, shared by threads, summarises
+    /// which code ran; different instructions may share a bit).
+    public var coverage: UnsafeMutablePointer<UInt64>?
+    public var coverageMask: UInt = 0
     /// Why the thread last paused.
     public internal(set) var pauseReason: PauseReason?
     /// The next check is for an instruction that already passed it (resuming after a pause or
@@ -102,6 +107,10 @@ extension ExecutionThread {
                     count: count, codeAddress: address, function: UInt(bitPattern: fn), depth: depth)
                 debug.historyWritten &+= 1
             }
+        }
+        if let c = debug.coverage {
+            let bit = (address >> 2) & debug.coverageMask
+            c[Int(bit >> 6)] |= 1 << UInt64(bit & 63)
         }
         debug.instructionCount = count &+ 1
         return false

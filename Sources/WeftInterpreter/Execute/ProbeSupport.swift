@@ -16,12 +16,6 @@ extension ExecutionThread {
         depth > 0 ? UInt(bitPattern: frames[depth - 1].pc - 1) : 0
     }
 
-    /// Inside ``ExecutionProbe/return(thread:)``: the function the return goes back to (nil when
-    /// the entry function returns).
-    public var returnTarget: FunctionRef? {
-        depth > 0 ? FunctionRef(frames[depth - 1].fn) : nil
-    }
-
     /// The function the thread is executing, if any.
     public var currentFunction: FunctionRef? {
         fn.map { FunctionRef($0) }
