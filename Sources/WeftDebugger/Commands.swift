@@ -36,6 +36,7 @@ extension DebugSession {
         CommandSpec(names: ["reverse-finish"], usage: "reverse-finish", summary: "Go back to the call of the selected frame's function.", repeats: true) { s, _ in try s.reverseFinish() },
         CommandSpec(names: ["when"], usage: "when", summary: "Show the current position (event index, instruction counts).") { s, _ in s.showWhen() },
         CommandSpec(names: ["goto"], usage: "goto EVENT", summary: "Go to the position of trace event EVENT (see `events`).") { s, a in try s.gotoEvent(a) },
+        CommandSpec(names: ["save"], usage: "save trace FILE | save breakpoints FILE", summary: "Write the run so far as a trace (for weft replay and weft debug), or the breakpoints as commands for -x.") { s, a in try s.saveCommand(a) },
         CommandSpec(names: ["checkpoint"], usage: "checkpoint", summary: "Remember the current position as a numbered checkpoint.") { s, _ in s.makeCheckpoint() },
         CommandSpec(names: ["restart"], usage: "restart N", summary: "Go to checkpoint N.") { s, a in try s.restartCheckpoint(a) },
         // Breakpoints
@@ -100,6 +101,7 @@ extension DebugSession {
             errorCount += 1
             say("\(error)")
         }
+        flushRecording()
         return .proceed
     }
 

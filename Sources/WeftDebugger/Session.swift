@@ -136,6 +136,15 @@ public final class DebugSession {
     /// `snapshots[i]`); the stretch after the last snapshot is still being collected by
     /// `activity`.
     var activities: [SegmentActivity] = []
+    /// The header a saved trace of this session gets (a trace session's own; a live session's
+    /// from whoever started it, e.g. the CLI with the module bytes and options).
+    public var traceHeader: TraceHeader?
+    /// Where `--record` writes the run as the session first passes it.
+    var recordingWriter: TraceWriter?
+    var recordingPath: String?
+    /// The memory digest the run's `end` event goes with (computed when the run first ends,
+    /// or read from the trace).
+    var endDigest: [UInt8]?
     /// Stretches `reverse-continue` re-executed so far (the others it ruled out by activity).
     public internal(set) var stretchesReexecuted = 0
     /// Stretches `continue` and `reverse-continue` did not re-execute because their activity
@@ -157,8 +166,14 @@ public final class DebugSession {
         let compiled = try CompiledModule.compile(decoded)
         let program = try Program(compiled: compiled, options: WASIOptions(arguments: reader.header.arguments, environment: env))
         var events: [RunEvent] = []
-        while let (event, _) = try reader.next() { events.append(event) }
+        var end: TraceEnd?
+        while let (event, e) = try reader.next() {
+            events.append(event)
+            if let e { end = e }
+        }
         try self.init(program: program, options: reader.header.threadOptions, timeline: Timeline(recorded: events), detectRaces: detectRaces)
+        traceHeader = reader.header
+        endDigest = end?.memoryDigest
     }
 
     init(program: Program, options: ThreadOptions, timeline: Timeline, detectRaces: Bool) throws {
@@ -174,7 +189,10 @@ public final class DebugSession {
         runner.addObserver(timeline)
         runner.addObserver(SessionObserver(self))
         timeline.clock = { [unowned runner] in runner.currentTime }
-        timeline.firstPass = { [unowned self] _ in self.lastEventWasFirstPass = true }
+        timeline.firstPass = { [unowned self] index in
+            self.lastEventWasFirstPass = true
+            self.firstPassed(index)
+        }
         runner.replayOutput = { [unowned self] fd, bytes in
             // Guest output is shown the first time the run passes it, not again on re-execution.
             if self.lastEventWasFirstPass { self.replayedOutput?(fd, bytes) }

@@ -41,6 +41,9 @@ struct Debug: ParsableCommand {
     @Flag(help: "Stop right after the access that shows a new data race.")
     var stopOnRace = false
 
+    @Option(help: ArgumentHelp("For a program: write the run to this trace as the session first passes it (the save trace command writes one on demand).", valueName: "FILE"))
+    var record: String?
+
     @OptionGroup var options: RunOptions
 
     @Argument(help: "The program (.wasm or .wat) or trace (.weft).")
@@ -86,6 +89,10 @@ struct Debug: ParsableCommand {
 
     func openSession() throws -> DebugSession {
         if isTrace(target) {
+            if record != nil {
+                report("--record is for a program; \(target) is a trace already (the save trace command copies it)")
+                throw ExitCode(ExitStatus.usage)
+            }
             let reader = try openTrace(target)
             let header = reader.header
             let bytes = try traceModule(reader, tracePath: target, module: module, force: force)
@@ -102,15 +109,28 @@ struct Debug: ParsableCommand {
             }
         }
         let threadOptions = try options.threadOptions()
-        let (program, _) = try options.loadProgram(target, arguments: arguments)
+        let (program, bytes) = try options.loadProgram(target, arguments: arguments)
         reportSourceWarnings(program)
+        let header = try options.traceHeader(module: target, bytes: bytes, arguments: arguments, embed: true, threadOptions: threadOptions)
+        let session: DebugSession
         do {
-            let session = try DebugSession(program: program, options: threadOptions, detectRaces: !noRaces)
-            banner("\(URL(fileURLWithPath: target).lastPathComponent), schedule \(threadOptions.schedule.kind.rawValue) seed \(threadOptions.schedule.seed)")
-            return session
+            session = try DebugSession(program: program, options: threadOptions, detectRaces: !noRaces)
         } catch {
             report("\(target): \(error)")
             throw ExitCode(ExitStatus.badModule)
+        }
+        session.traceHeader = header
+        if let record { try startRecording(session, to: record) }
+        banner("\(URL(fileURLWithPath: target).lastPathComponent), schedule \(threadOptions.schedule.kind.rawValue) seed \(threadOptions.schedule.seed)")
+        return session
+    }
+
+    func startRecording(_ session: DebugSession, to path: String) throws {
+        do {
+            try session.record(to: path)
+        } catch {
+            report("\(error)")
+            throw ExitCode(TraceExitStatus.cannotWrite)
         }
     }
 

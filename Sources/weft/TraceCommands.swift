@@ -41,12 +41,7 @@ struct Record: ParsableCommand {
     func run() throws {
         let threadOptions = try options.threadOptions()
         let (program, bytes) = try options.loadProgram(module, arguments: arguments)
-        let header = TraceHeader(
-            weftVersion: WeftVersion.string, moduleDigest: SHA256.hash(bytes),
-            moduleName: URL(fileURLWithPath: module).lastPathComponent, module: noEmbedModule ? nil : bytes,
-            arguments: [module] + arguments, environment: try options.parsedEnvironment(),
-            preopens: options.preopens.map(\.guest), schedule: threadOptions.schedule,
-            maxThreads: threadOptions.maxThreads, maxSlices: threadOptions.maxSlices, realTime: threadOptions.realTime)
+        let header = try options.traceHeader(module: module, bytes: bytes, arguments: arguments, embed: !noEmbedModule, threadOptions: threadOptions)
         let writer: TraceWriter
         do {
             writer = try TraceWriter(path: output, header: header)
@@ -72,6 +67,18 @@ struct Record: ParsableCommand {
             report("recorded \(writer.eventCount) events (\(writer.byteCount) bytes) to \(output)")
         }
         throw ExitCode(outcome.exitStatus)
+    }
+}
+
+extension RunOptions {
+    /// The header of a trace of `module` (its `bytes`) run with these options and `arguments`.
+    func traceHeader(module: String, bytes: [UInt8], arguments: [String], embed: Bool, threadOptions: ThreadOptions) throws -> TraceHeader {
+        TraceHeader(
+            weftVersion: WeftVersion.string, moduleDigest: SHA256.hash(bytes),
+            moduleName: URL(fileURLWithPath: module).lastPathComponent, module: embed ? bytes : nil,
+            arguments: [module] + arguments, environment: try parsedEnvironment(),
+            preopens: preopens.map(\.guest), schedule: threadOptions.schedule,
+            maxThreads: threadOptions.maxThreads, maxSlices: threadOptions.maxSlices, realTime: threadOptions.realTime)
     }
 }
 

@@ -50,6 +50,59 @@ extension CLITests {
         assertCleanError(try weft(["debug", "--batch", damaged]), status: 66)
     }
 
+    /// `save trace` in a live session writes the run it saw: the same events as `weft record`
+    /// of the same program and seed, which `weft replay` re-executes.
+    func testSaveTraceOfLiveSessionIsTheRecording() throws {
+        let saved = scratch.path("saved.weft")
+        let r = try weft(["debug", "--batch", "--schedule", "random", "--seed", "2", "-ex", "continue", "-ex", "save trace \(saved)", "traces/bank.wasm"])
+        XCTAssertEqual(r.status, 0, r.summary)
+        XCTAssertTrue(r.stdout.contains("Saved the run (106 events) to \(saved).\n"), r.stdout)
+        let mine = try weft(["dump", saved])
+        let recorded = try weft(["dump", "traces/bank.weft"])
+        XCTAssertEqual(mine.status, 0, mine.summary)
+        XCTAssertEqual(mine.stdout.split(separator: "\n").dropFirst(), recorded.stdout.split(separator: "\n").dropFirst(), "everything but the first line (the format and Weft version)")
+        let replay = try weft(["replay", saved])
+        XCTAssertEqual(replay.status, 1, replay.summary)
+        XCTAssertEqual(replay.stdout, "balance: 36483 (expected 40000)\nlost 3517 deposits\n")
+    }
+
+    /// `--record` writes the events as the session first passes them: a session quit halfway
+    /// leaves a trace that replays up to there and says where it ends.
+    func testRecordWritesTheSessionAsItGoes() throws {
+        let path = scratch.path("rec.weft")
+        let r = try weft(["debug", "--batch", "--schedule", "random", "--seed", "2", "--record", path,
+                          "-ex", "break deposit thread 2", "-ex", "continue", "-ex", "reverse-stepi", "-ex", "continue", "traces/bank.wasm"])
+        XCTAssertEqual(r.status, 0, r.summary)
+        let mine = try weft(["dump", path]).stdout.split(separator: "\n").dropFirst()
+        let recorded = try weft(["dump", "traces/bank.weft"]).stdout.split(separator: "\n").dropFirst()
+        XCTAssertGreaterThan(mine.count, 50)
+        XCTAssertEqual(Array(mine), Array(recorded.prefix(mine.count)), "the events up to where the session went, once each")
+        let replay = try weft(["replay", "--quiet", path])
+        XCTAssertEqual(replay.status, 75, replay.summary)
+        XCTAssertTrue(replay.stderr.contains("trace ends early at event \(mine.count - 4)"), replay.stderr)
+        // --record is for programs; an unwritable path is one line.
+        assertCleanError(try weft(["debug", "--batch", "--record", path, "traces/bank.weft"]), status: 64)
+        assertCleanError(try weft(["debug", "--batch", "--record", scratch.path("no/such/dir.weft"), "traces/bank.wasm"]), status: 73)
+    }
+
+    /// `save breakpoints` writes commands that recreate them in a new session.
+    func testSaveBreakpointsRoundTrip() throws {
+        let file = scratch.path("bp.txt")
+        let first = try weft(["debug", "--batch", "-ex", "break deposit", "-ex", "tbreak teller thread 2", "-ex", "break bank.c:25 if i == 3",
+                              "-ex", "watch balance", "-ex", "disable 2", "-ex", "save breakpoints \(file)", "-ex", "info breakpoints", "traces/bank.weft"])
+        XCTAssertEqual(first.status, 0, first.summary)
+        XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8), "break deposit\ntbreak teller thread 2\ndisable 2\nbreak bank.c:25 if i == 3\nwatch *0x100158 4\n")
+        let second = try weft(["debug", "--batch", "-x", file, "-ex", "info breakpoints", "traces/bank.weft"])
+        XCTAssertEqual(second.status, 0, second.summary)
+        func table(_ out: String) -> String { String(out[out.range(of: "(weft) info breakpoints\n")!.upperBound...]) }
+        // The same table, but watch *0x100158 is not named after the variable.
+        XCTAssertEqual(table(second.stdout), table(first.stdout).replacingOccurrences(of: " (balance)", with: ""))
+        let bad = try weft(["debug", "--batch", "-ex", "save", "-ex", "save frames x", "-ex", "save trace \(scratch.path("no/such/dir.weft"))", "traces/bank.weft"])
+        XCTAssertEqual(bad.status, 1, bad.summary)
+        XCTAssertTrue(bad.stdout.contains("(weft) save\nusage: save trace FILE | save breakpoints FILE\n(weft) save frames x\nusage: save trace FILE | save breakpoints FILE\n"), bad.stdout)
+        XCTAssertTrue(bad.stdout.contains("cannot create "), bad.stdout)
+    }
+
     /// The readline front end, driven through a pseudo-terminal (`script`): history recall with
     /// the up arrow, editing keys, tab completion, and the history file.
     func testDebugReadlineThroughPseudoTerminal() throws {
