@@ -257,18 +257,7 @@ extension DebugSession {
 
     func until(_ argument: String) throws {
         try requireRunning()
-        if argument.isEmpty {
-            guard let e = currentExecution, let start = lineOf(e) else { _ = try stepLine(into: false); return }
-            let depth = e.callDepth
-            // `next` until a line after this one (loops run to their end) or the frame returns.
-            while try stepLine(into: false, quiet: true) {
-                guard let e2 = currentExecution, e2.callDepth == depth, let now = lineOf(e2), now.file == start.file, now.line <= start.line else {
-                    showLocation(thread: currentThread)
-                    return
-                }
-            }
-            return
-        }
+        if argument.isEmpty { return try untilLaterLine() }
         let location = try resolveLocation(argument)
         let number = nextBreakpointNumber
         breakpoints.append(Breakpoint(number: number, spec: argument, whereText: location.description, addresses: location.addresses, thread: nil, condition: nil, temporary: true))
@@ -283,6 +272,51 @@ extension DebugSession {
             showLocation(thread: t)
         } else {
             report(stop)
+        }
+    }
+
+    /// `until` without a location: run the current thread until it reaches a line after this
+    /// one in this frame (so a loop runs to its end), or the frame returns. The instructions of
+    /// later lines become breakpoints for this thread, so the loop runs at full speed instead
+    /// of line by line.
+    func untilLaterLine() throws {
+        guard let e = currentExecution, let start = lineOf(e), let function = e.stackFrames().first?.compiled else {
+            _ = try stepLine(into: false)
+            return
+        }
+        let tid = currentThread
+        let depth = e.callDepth
+        let later = function.instructions().map(\.codeAddress).filter { address in
+            guard let line = sourceLine(codeAddress: address) else { return false }
+            return line.file != start.file || line.line > start.line
+        }
+        let number = nextBreakpointNumber
+        nextBreakpointNumber += 1
+        breakpoints.append(Breakpoint(number: number, spec: "until", whereText: "", addresses: later, thread: tid, condition: nil, temporary: false))
+        rebuildSites()
+        defer {
+            breakpoints.removeAll { $0.number == number }
+            nextBreakpointNumber = number  // the internal breakpoint takes no number
+            rebuildSites()
+        }
+        applyConditions(stepThread: tid, belowDepth: depth)
+        while true {
+            let stop = try run()
+            switch stop {
+            case .breakpoint(let n, let t) where n == number && t == tid:
+                // A recursive call of this function reaches those lines too; go on to this frame's.
+                if runner.execution(of: tid)?.callDepth != depth { continue }
+            case .finished(let t) where t == tid:
+                break
+            default:
+                applyConditions()
+                report(stop)
+                return
+            }
+            applyConditions()
+            currentFrame = 0
+            showLocation(thread: tid)
+            return
         }
     }
 

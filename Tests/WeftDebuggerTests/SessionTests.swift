@@ -282,6 +282,12 @@ final class SessionTests: XCTestCase {
         t.run("delete", "break teller", "continue", "delete")
         XCTAssertEqual(t.run("until"), "[thread 1] teller+0x25b8 (bank.c:25:9)\n25\t        deposit(1);\n")
         XCTAssertEqual(t.run("until"), "[thread 1] teller+0x25ce (bank.c:26:5)\n26\t    return 0;\n", "the loop runs to its end, printing only the stop")
+        // until's own breakpoint on the later lines takes no number and is gone afterwards.
+        XCTAssertEqual(t.run("break deposit thread 2"), "Breakpoint 3 at deposit+0x25d5 (bank.c:17:13)\n")
+        XCTAssertEqual(t.run("info breakpoints").split(separator: "\n").count, 2)
+        t.run("goto 0", "continue", "delete")
+        XCTAssertEqual(t.run("until", "until"), "[thread 2] deposit+0x25de (bank.c:18:17)\n18\t    balance = b + amount;\n[thread 2] deposit+0x25e6 (bank.c:19:1)\n19\t}\n")
+        XCTAssertEqual(t.run("until"), "[thread 2] teller+0x25c2 (bank.c:24:23)\n24\t    for (int i = 0; i < DEPOSITS; i++)\n", "the frame returned")
         XCTAssertEqual(t.run("p 7", "p $1"), "$1 = 7\n$2 = 7\n")
         XCTAssertEqual(t.run("p $9"), "history has 2 values; no $9\n")
     }
