@@ -344,7 +344,9 @@ extension DebugSession {
         case "locals": try infoLocals(args: false)
         case "args": try infoLocals(args: true)
         case "globals", "variables": infoGlobals()
-        case "frame", "f": try frameCommand("")
+        case "frame", "f":
+            try frameCommand("")
+            if let frame = selectedSourceFrame(), frame.isInlined { say("inlined into frame \(frame.number + 1)") }
         case "source": infoSource()
         case "checkpoints": infoCheckpoints()
         case "all-registers", "registers", "wasm-locals": try infoLocals(args: nil)

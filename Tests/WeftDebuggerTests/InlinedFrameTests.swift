@@ -56,8 +56,11 @@ final class InlinedFrameTests: XCTestCase {
         XCTAssertEqual(t.run("up"), "initial frame selected; you cannot go up\n")
         XCTAssertEqual(t.run("down 3"), "#0  rt_futex_wait (weft_rt.h:183:12)\n183\t    return __builtin_wasm_memory_atomic_wait32(addr, expected, -1);\n")
         XCTAssertEqual(t.run("down"), "bottom (innermost) frame selected; you cannot go down\n")
+        XCTAssertEqual(
+            t.run("info frame"), "#0  rt_futex_wait (weft_rt.h:183:12)\n183\t    return __builtin_wasm_memory_atomic_wait32(addr, expected, -1);\ninlined into frame 1\n")
         XCTAssertEqual(t.run("up"), "#1  rt_thread_join+0x246f (rt_thread.c:333:9)\n333\t        rt_futex_wait(&t->state, s);\n")
         XCTAssertEqual(t.run("frame"), "#1  rt_thread_join+0x246f (rt_thread.c:333:9)\n333\t        rt_futex_wait(&t->state, s);\n")
+        XCTAssertEqual(t.run("info frame"), "#1  rt_thread_join+0x246f (rt_thread.c:333:9)\n333\t        rt_futex_wait(&t->state, s);\n")
         XCTAssertEqual(t.run("frame 4"), "no frame 4\n")
         // `list` centres on the selected frame's line: the call site in rt_thread.c.
         XCTAssertTrue(t.run("list").contains("333\t        rt_futex_wait(&t->state, s);\n"))
