@@ -240,11 +240,12 @@ extension DebugSession {
     func finishFrame() throws {
         try requireRunning()
         guard let e = currentExecution else { throw DebugError("no thread") }
-        let frames = e.stackFrames()
+        let frames = sourceFrames(e)
         guard currentFrame + 1 < frames.count else { throw DebugError("\"finish\" not meaningful in the outermost frame") }
         let frame = frames[currentFrame]
         say("Run till exit from #\(currentFrame) \(frameText(frame))")
-        applyConditions(stepThread: currentThread, belowDepth: frame.depth)
+        if frame.isInlined { return try finishInlined(frame) }
+        applyConditions(stepThread: currentThread, belowDepth: frame.wasm.depth)
         let stop = try run()
         applyConditions()
         if case .finished(let t) = stop {

@@ -9,6 +9,28 @@ import WeftScheduler
 import WeftSource
 import WeftTrace
 
+/// A frame as `bt` numbers them: a wasm function's frame, or a call inlined into its code
+/// (gdb's inlined frames). An inlined frame shares its wasm frame's instruction and locals.
+struct SourceStackFrame {
+    /// Its number in `bt`, `frame N`, `up` and `down` (0 is the innermost).
+    var number: Int
+    /// The wasm frame it belongs to.
+    var wasm: StackFrame
+    /// Its place among the source frames at the wasm frame's instruction, innermost first:
+    /// below ``inlineCount`` for an inlined call, ``inlineCount`` for the wasm function itself.
+    var index: Int
+    /// How many calls are inlined at the wasm frame's instruction.
+    var inlineCount: Int
+    /// The function's name (an inlined call's from the debug information, else the wasm frame's).
+    var function: String
+    /// The position in the function: the instruction's for the innermost source frame of its
+    /// wasm frame, else the site of the call inlined into it.
+    var location: SourceLocation?
+
+    /// Whether this is a call inlined into its wasm frame's function.
+    var isInlined: Bool { index < inlineCount }
+}
+
 /// A source line a thread is on.
 struct SourceLine: Equatable {
     var file: String
@@ -82,9 +104,7 @@ extension DebugSession {
                 file = last.file
                 center = last.next + 5
             } else {
-                guard let frame = selectedFrame(), let offset = frame.moduleOffset,
-                    let loc = sourceInfo?.location(moduleOffset: offset)
-                else { throw DebugError("no source line here") }
+                guard let loc = selectedSourceFrame()?.location else { throw DebugError("no source line here") }
                 file = loc.path
                 center = loc.line
             }
@@ -139,7 +159,7 @@ extension DebugSession {
         var state = runner.threadInfos.first { $0.tid == n }?.state ?? ""
         if state == "runnable", runner.ended == nil, runner.lastThread == n { state = "running" }
         say("[Switching to thread \(n) (\(state))]")
-        if !e.hasFinished { say("#0  \(locationText(thread: n))"); showSourceLine(thread: n) }
+        if !e.hasFinished, let frame = sourceFrames(e, through: 0).first { say("#0  \(frameText(frame))"); showSourceLine(thread: n) }
     }
 
     func infoThreads() {
@@ -153,9 +173,114 @@ extension DebugSession {
         }
     }
 
+    /// The wasm frame of the selected frame (an inlined frame's is the function it is inlined into).
     func selectedFrame() -> StackFrame? {
-        guard let frames = currentExecution?.stackFrames(), !frames.isEmpty else { return nil }
-        return frames[min(currentFrame, frames.count - 1)]
+        if currentFrame == 0 { return currentExecution?.stackFrames().first }
+        return selectedSourceFrame()?.wasm
+    }
+
+    /// The selected frame, as `bt` numbers frames.
+    func selectedSourceFrame() -> SourceStackFrame? {
+        guard let e = currentExecution else { return nil }
+        let frames = sourceFrames(e, through: currentFrame)
+        return frames.isEmpty ? nil : frames[min(currentFrame, frames.count - 1)]
+    }
+
+    /// Thread `e`'s frames as `bt` numbers them, innermost first: each wasm frame is preceded by
+    /// the calls inlined at its instruction, innermost first. With `through`, only the frames up
+    /// to that number (or all, when there are fewer).
+    func sourceFrames(_ e: ExecutionThread, through last: Int = .max) -> [SourceStackFrame] {
+        var result: [SourceStackFrame] = []
+        for wasm in e.stackFrames() {
+            if result.count > last { break }
+            let chain = wasm.moduleOffset.flatMap { sourceInfo?.frames(moduleOffset: $0) } ?? []
+            let inlined = max(chain.count - 1, 0)
+            for k in 0..<inlined {
+                result.append(
+                    SourceStackFrame(
+                        number: result.count, wasm: wasm, index: k, inlineCount: inlined, function: chain[k].function ?? "??",
+                        location: chain[k].location))
+            }
+            result.append(
+                SourceStackFrame(number: result.count, wasm: wasm, index: inlined, inlineCount: inlined, function: wasm.name, location: chain.last?.location))
+        }
+        return result
+    }
+
+    /// `bt`'s text for a frame: `deposit+0x25d5 (bank.c:17:13)` for a wasm function's frame (its
+    /// instruction's module offset, and its source position: for a function with calls inlined
+    /// at the instruction, the outermost call's site), `rt_futex_wait (weft_rt.h:183:12)` for an
+    /// inlined call (no offset: it shares the instruction of the frame it is inlined into).
+    func frameText(_ frame: SourceStackFrame) -> String {
+        var text = frame.function
+        if !frame.isInlined, let offset = frame.wasm.moduleOffset { text += "+0x\(String(offset, radix: 16))" }
+        if let loc = frame.location { text += " (\(loc))" }
+        return text
+    }
+
+    /// The C parameters and locals of the selected frame, innermost block first: for an inlined
+    /// frame those of its inlined call, for a function's frame its own (not those of the calls
+    /// inlined at its instruction). Nil when the wasm frame has none from DWARF at all.
+    func selectedFrameVariables() throws -> [SourceVariable]? {
+        guard let info = sourceInfo, let frame = selectedSourceFrame(), let offset = frame.wasm.moduleOffset else { return nil }
+        if frame.inlineCount == 0 {
+            let all = info.variables(atModuleOffset: offset)
+            return all.isEmpty ? nil : all
+        }
+        let groups = info.variablesByFrame(atModuleOffset: offset)
+        if groups.allSatisfy(\.isEmpty) { return nil }
+        guard groups.count == frame.inlineCount + 1 else {
+            throw DebugError(
+                "cannot tell which variables belong to frame #\(frame.number): the debug information's scopes at 0x\(String(offset, radix: 16)) do not match its \(frame.inlineCount) inlined calls")
+        }
+        return groups[frame.index]
+    }
+
+    /// The C variable `name` as the selected frame sees it: its parameters and locals (for an
+    /// inlined frame, those of its inlined call), then globals.
+    func selectedFrameVariable(_ name: String) -> SourceVariable? {
+        guard let info = sourceInfo else { return nil }
+        guard let frame = selectedSourceFrame(), let offset = frame.wasm.moduleOffset else { return info.lookupVariable(name, atModuleOffset: nil) }
+        if frame.inlineCount == 0 { return info.lookupVariable(name, atModuleOffset: offset) }
+        if let local = (try? selectedFrameVariables())??.first(where: { $0.name == name }) { return local }
+        return info.globalVariable(name, preferringFile: frame.location?.path)
+    }
+
+    /// `finish` from an inlined frame: runs the thread until it leaves the inlined call's code
+    /// in its wasm frame (or that frame returns), as gdb steps out of an inlined function. When
+    /// the inlined frame is in a caller, the functions it called return first.
+    func finishInlined(_ frame: SourceStackFrame) throws {
+        guard let info = sourceInfo, let offset = frame.wasm.moduleOffset, let compiled = frame.wasm.compiled else {
+            throw DebugError("no code known for inlined frame #\(frame.number)")
+        }
+        let calls = info.inlinedCalls(moduleOffset: offset)
+        guard frame.index < calls.count else { throw DebugError("no code known for inlined frame #\(frame.number)") }
+        let call = calls[frame.index]
+        let tid = currentThread
+        let depth = frame.wasm.depth
+        if frame.wasm.level > 0 {
+            applyConditions(stepThread: tid, belowDepth: depth + 1)
+            let stop = try run()
+            applyConditions()
+            guard case .finished(let t) = stop, t == tid else { report(stop); return }
+        }
+        let instructions = compiled.instructions()
+        while let e = runner.execution(of: tid), !e.hasFinished, e.callDepth == depth,
+            let i = instructions.firstIndex(where: { $0.codeAddress == e.codeAddress }),
+            call.contains(moduleOffset: instructions[i].moduleOffset)
+        {
+            // The run of instructions around this one that belong to the call.
+            var lo = i, hi = i + 1
+            while lo > 0, call.contains(moduleOffset: instructions[lo - 1].moduleOffset) { lo -= 1 }
+            while hi < instructions.count, call.contains(moduleOffset: instructions[hi].moduleOffset) { hi += 1 }
+            let end = hi < instructions.count ? instructions[hi].codeAddress : instructions[instructions.count - 1].codeAddress + 1
+            applyConditions(step: StepRange(low: instructions[lo].codeAddress, high: end, depth: depth, into: false), stepThread: tid)
+            let stop = try run()
+            applyConditions()
+            guard case .stepped(let t) = stop, t == tid else { report(stop); return }
+        }
+        currentFrame = 0
+        showLocation(thread: tid)
     }
 
     func backtraceCommand(_ argument: String) throws {
@@ -177,8 +302,8 @@ extension DebugSession {
     }
 
     func printBacktrace(_ e: ExecutionThread, limit: Int = .max) {
-        let frames = e.stackFrames()
-        for frame in frames.prefix(limit) { say("#\(frame.level)  \(frameText(frame))") }
+        let frames = sourceFrames(e, through: limit)
+        for frame in frames.prefix(limit) { say("#\(frame.number)  \(frameText(frame))") }
         if frames.count > limit { say("(More stack frames follow...)") }
     }
 
@@ -187,21 +312,21 @@ extension DebugSession {
             guard let n = Int(argument), n >= 0 else { throw DebugError("bad frame number \"\(argument)\"") }
             try selectFrame(n)
         }
-        guard let frame = selectedFrame() else { throw DebugError("no frame") }
-        say("#\(frame.level)  \(frameText(frame))")
-        if let offset = frame.moduleOffset, let loc = sourceInfo?.location(moduleOffset: offset), let text = sourceLine(loc.path, loc.line) {
+        guard let frame = selectedSourceFrame() else { throw DebugError("no frame") }
+        say("#\(frame.number)  \(frameText(frame))")
+        if let loc = frame.location, let text = sourceLine(loc.path, loc.line) {
             say("\(loc.line)\t\(text)")
         }
     }
 
     func selectFrame(_ n: Int) throws {
-        guard let frames = currentExecution?.stackFrames(), n < frames.count else { throw DebugError("no frame \(n)") }
+        guard let e = currentExecution, n < sourceFrames(e, through: n).count else { throw DebugError("no frame \(n)") }
         currentFrame = n
         lastListed = nil
     }
 
     func moveFrame(_ delta: Int) throws {
-        let frames = currentExecution?.stackFrames() ?? []
+        let frames = currentExecution.map { sourceFrames($0) } ?? []
         let target = currentFrame + delta
         if target < 0 { throw DebugError("bottom (innermost) frame selected; you cannot go down") }
         if target >= frames.count { throw DebugError("initial frame selected; you cannot go up") }
@@ -219,7 +344,9 @@ extension DebugSession {
         case "locals": try infoLocals(args: false)
         case "args": try infoLocals(args: true)
         case "globals", "variables": infoGlobals()
-        case "frame", "f": try frameCommand("")
+        case "frame", "f":
+            try frameCommand("")
+            if let frame = selectedSourceFrame(), frame.isInlined { say("inlined into frame \(frame.number + 1)") }
         case "source": infoSource()
         case "checkpoints": infoCheckpoints()
         case "all-registers", "registers", "wasm-locals": try infoLocals(args: nil)
@@ -253,7 +380,7 @@ extension DebugSession {
     /// all slots (`nil`).
     func infoLocals(args: Bool?) throws {
         guard let e = currentExecution, let frame = selectedFrame() else { throw DebugError("no frame selected") }
-        if let args, infoSourceVariables(args: args) { return }
+        if let args, try infoSourceVariables(args: args) { return }
         let values = e.locals(of: frame)
         let paramCount = frame.function.parameterCount(in: e)
         var any = false

@@ -107,8 +107,7 @@ extension DebugSession {
 
     /// The source file of the current frame, if known.
     func currentSourceFile() -> String? {
-        guard let frame = selectedFrame(), let offset = frame.moduleOffset else { return lastListedFile }
-        return sourceInfo?.location(moduleOffset: offset)?.path ?? lastListedFile
+        selectedSourceFrame()?.location?.path ?? lastListedFile
     }
 }
 

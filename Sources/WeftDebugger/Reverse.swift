@@ -93,7 +93,11 @@ extension DebugSession {
     }
 
     func reverseFinish() throws {
-        guard let frame = selectedFrame() else { throw DebugError("no frame selected") }
+        guard let shown = selectedSourceFrame() else { throw DebugError("no frame selected") }
+        if shown.isInlined {
+            throw DebugError("\"reverse-finish\" cannot leave inlined frame #\(shown.number) (\(shown.function)); select the frame it is inlined into")
+        }
+        let frame = shown.wasm
         let tid = currentThread
         guard frame.depth > 0 else { throw DebugError("\"reverse-finish\" not meaningful in the outermost frame") }
         let callerDepth = frame.depth - 1
@@ -103,7 +107,7 @@ extension DebugSession {
         guard let target else { throw DebugError("cannot find where \(frame.name) was called") }
         try goTo(thread: tid, count: target)
         currentFrame = 0
-        say("Run back to call of #\(frame.level) \(frame.name)")
+        say("Run back to call of #\(shown.number) \(frame.name)")
         showLocation(thread: tid)
     }
 

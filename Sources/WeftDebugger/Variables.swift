@@ -41,8 +41,7 @@ extension DebugSession {
 
     /// The C variable `name` in scope at the selected frame (locals first, then globals).
     func sourceVariable(_ name: String) -> SourceVariable? {
-        guard let info = sourceInfo else { return nil }
-        return info.lookupVariable(name, atModuleOffset: selectedFrame()?.moduleOffset)
+        selectedFrameVariable(name)
     }
 
     func value(of variable: SourceVariable) -> VariableValue {
@@ -113,10 +112,9 @@ extension DebugSession {
     }
 
     /// `info locals` / `info args` from DWARF; false when there is no variable information.
-    func infoSourceVariables(args: Bool) -> Bool {
-        guard let info = sourceInfo, let offset = selectedFrame()?.moduleOffset else { return false }
-        let variables = info.variables(atModuleOffset: offset).filter { ($0.kind == .parameter) == args }
-        guard !variables.isEmpty || !info.variables(atModuleOffset: offset).isEmpty else { return false }
+    func infoSourceVariables(args: Bool) throws -> Bool {
+        guard let all = try selectedFrameVariables() else { return false }
+        let variables = all.filter { ($0.kind == .parameter) == args }
         if variables.isEmpty { say(args ? "No arguments." : "No locals."); return true }
         for v in variables { say("\(v.name) = \(describeValue(value(of: v)))") }
         return true

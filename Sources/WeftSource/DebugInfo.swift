@@ -528,6 +528,15 @@ struct DebugInfo {
         return plain
     }
 
+    /// The inlined calls containing `address`, innermost first (one per inlined frame of
+    /// ``frames(at:innermost:demangle:)``): each call's DIE and every code range it covers.
+    func inlinedCalls(at address: UInt64) -> [(die: Int, ranges: [Range<UInt64>])] {
+        let chain = inlines.filter { $0.start <= address && address < $0.end }.sorted { $0.depth < $1.depth }
+        return chain.reversed().map { call in
+            (call.die, inlines.filter { $0.die == call.die }.map { $0.start..<$0.end }.sorted { $0.lowerBound < $1.lowerBound })
+        }
+    }
+
     /// Source frames at `address`, innermost first (see ``ModuleSourceInfo/frames(moduleOffset:)``).
     func frames(at address: UInt64, innermost: SourceLocation?, demangle: (String) -> String?) -> [SourceFrame] {
         let chain = inlines.filter { $0.start <= address && address < $0.end }.sorted { $0.depth < $1.depth }

@@ -14,6 +14,7 @@ public final class ModuleSourceInfo: SourceDescriber {
     private var demangled: [UInt32: String] = [:]
     private var loaded: (map: SourceMap, info: DebugInfo?, warnings: [String])?
     private var variableIndex: VariableIndex??
+    private var frameCache: [Int: [SourceFrame]] = [:]
 
     /// Source information for `module` (its custom sections and names are kept; nothing is parsed yet).
     public init(module: Module) {
@@ -95,13 +96,26 @@ public final class ModuleSourceInfo: SourceDescriber {
     /// at its position) and, last, the function the code belongs to. Empty without debug info.
     public func frames(moduleOffset offset: Int) -> [SourceFrame] {
         guard let base = codeSectionOffset, offset >= base else { return [] }
+        if let cached = frameCache[offset] { return cached }
         let (map, info, _) = load()
         let address = UInt64(offset - base)
         let innermost = map.location(codeOffset: offset - base)
         guard let info else {
             return innermost.map { [SourceFrame(function: nil, location: $0)] } ?? []
         }
-        return info.frames(at: address, innermost: innermost, demangle: Demangler.demangle)
+        let frames = info.frames(at: address, innermost: innermost, demangle: Demangler.demangle)
+        frameCache[offset] = frames
+        return frames
+    }
+
+    /// The inlined calls at module byte `offset`, innermost first: one for each inlined frame of
+    /// ``frames(moduleOffset:)`` (all but its last frame), with the module byte ranges the call's
+    /// code covers (an inlined call may be split into several). Empty without inlining there.
+    public func inlinedCalls(moduleOffset offset: Int) -> [InlinedCall] {
+        guard let base = codeSectionOffset, offset >= base, let info = load().info else { return [] }
+        return info.inlinedCalls(at: UInt64(offset - base)).map { call in
+            InlinedCall(id: call.die, ranges: call.ranges.map { Int($0.lowerBound) + base..<Int($0.upperBound) + base })
+        }
     }
 
     /// Module byte offsets where source `line` of `file` begins (see ``SourceMap/codeOffsets(file:line:)``).
@@ -138,16 +152,29 @@ public final class ModuleSourceInfo: SourceDescriber {
         return index.variables(at: UInt64(offset - base), demangle: Demangler.demangle)
     }
 
+    /// The parameters and locals in scope at module byte `offset`, one list for each frame of
+    /// ``frames(moduleOffset:)`` and in its order: the innermost inlined call's variables first,
+    /// last the function's. (``variables(atModuleOffset:)`` is these lists joined.) Empty when
+    /// no function with debug information contains the offset.
+    public func variablesByFrame(atModuleOffset offset: Int) -> [[SourceVariable]] {
+        guard let base = codeSectionOffset, offset >= base, let index = loadVariables() else { return [] }
+        return index.variablesByFrame(at: UInt64(offset - base), demangle: Demangler.demangle)
+    }
+
     /// The variable `name` as the source at module byte `offset` sees it: the innermost parameter
     /// or local of that name, else a global of that name, preferring one declared in the file of
     /// the code at `offset` (file-static variables of different files may share a name). With a
     /// nil offset, only globals are considered.
     public func lookupVariable(_ name: String, atModuleOffset offset: Int?) -> SourceVariable? {
         if let offset, let local = variables(atModuleOffset: offset).first(where: { $0.name == name }) { return local }
+        return globalVariable(name, preferringFile: offset.flatMap { location(moduleOffset: $0)?.path })
+    }
+
+    /// The global variable `name`; when several have that name (file-static variables of
+    /// different files), the one declared in file `path`, if any.
+    public func globalVariable(_ name: String, preferringFile path: String?) -> SourceVariable? {
         let globals = globalVariables().filter { $0.name == name }
-        if globals.count > 1, let offset, let path = location(moduleOffset: offset)?.path,
-            let sameFile = globals.first(where: { $0.declaration?.path == path })
-        {
+        if globals.count > 1, let path, let sameFile = globals.first(where: { $0.declaration?.path == path }) {
             return sameFile
         }
         return globals.first
@@ -177,6 +204,19 @@ public final class ModuleSourceInfo: SourceDescriber {
             return nil
         }
         return parts.joined(separator: ", ")
+    }
+}
+
+/// One call inlined into a function's code (a `DW_TAG_inlined_subroutine`).
+public struct InlinedCall: Sendable, Equatable {
+    /// Identifies the call (the same call at every offset in its code).
+    public var id: Int
+    /// The module byte ranges of the call's code, in order.
+    public var ranges: [Range<Int>]
+
+    /// Whether module byte `offset` is code of the call.
+    public func contains(moduleOffset offset: Int) -> Bool {
+        ranges.contains { $0.contains(offset) }
     }
 }
 

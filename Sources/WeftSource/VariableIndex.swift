@@ -393,6 +393,14 @@ final class VariableIndex {
 
     /// The parameters and locals in scope at code `address`, innermost scope first.
     func variables(at address: UInt64, demangle: (String) -> String?) -> [SourceVariable] {
+        variablesByFrame(at: address, demangle: demangle).flatMap { $0 }
+    }
+
+    /// The parameters and locals in scope at code `address`, one list per source frame there:
+    /// the innermost inlined call's scopes first, then each enclosing inlined call's, and last
+    /// the function's. Within a list, the innermost block first. Empty when no function with
+    /// debug information contains the address.
+    func variablesByFrame(at address: UInt64, demangle: (String) -> String?) -> [[SourceVariable]] {
         // The function: the narrowest range containing the address.
         guard
             let function = functionRanges.filter({ $0.start <= address && address < $0.end })
@@ -414,11 +422,16 @@ final class VariableIndex {
             chain.append(inner)
         }
         let frameBase = entries[function].values[VariableIndex.At.frameBase].flatMap { expression($0, unit: unit(of: function)) }
-        var result: [SourceVariable] = []
+        var result: [[SourceVariable]] = []
+        var currentOwner: Int?
         for scope in chain.reversed() {
             // The function a scope belongs to: the nearest inlined call or the function itself.
             var owner = scope
             while entries[owner].tag == Tag.lexicalBlock, entries[owner].parent >= 0 { owner = entries[owner].parent }
+            if owner != currentOwner {
+                result.append([])
+                currentOwner = owner
+            }
             let functionName = info.functionName(die: entries[owner].offset, demangle: demangle)
             var members = children[scope, default: []].filter { c in
                 let tag = entries[c].tag
@@ -439,7 +452,7 @@ final class VariableIndex {
             for c in members {
                 let kind: SourceVariable.Kind = entries[c].tag == Tag.variable ? .local : .parameter
                 if let v = variable(c, kind: kind, at: address, function: functionName, frameBase: frameBase) {
-                    result.append(v)
+                    result[result.count - 1].append(v)
                 }
             }
         }
