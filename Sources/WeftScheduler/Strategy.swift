@@ -103,14 +103,18 @@ struct Scheduler {
         case .random:
             return runnable[rng.below(runnable.count)]
         case .pct:
-            if let current {
+            // A change point lowers the thread that ran the step, also when that step ended by
+            // blocking or exiting (then it is not `current`): the i-th change point gives it
+            // priority d - i, below every initial priority (PCT's rule).
+            if let point = changePoints.first, point <= step, let ran = current ?? lastPicked {
+                changePoints.removeFirst()
+                priorities[ran] = options.pctDepth - 1 - nextLowPriority
+                nextLowPriority += 1
+                wholeQuanta[ran] = 0
+                if let current, current != ran { wholeQuanta[current] = 0 }
+            } else if let current {
                 if preempted { wholeQuanta[current, default: 0] += 1 }
-                if changePoints.first == step {
-                    changePoints.removeFirst()
-                    priorities[current] = nextLowPriority
-                    nextLowPriority += 1
-                    wholeQuanta[current] = 0
-                } else if wholeQuanta[current, default: 0] >= ScheduleOptions.pctStarvationQuanta {
+                if wholeQuanta[current, default: 0] >= ScheduleOptions.pctStarvationQuanta {
                     // Starvation avoidance: below every thread, lowered ones included, so the
                     // thread it may be spinning on (whatever its priority) gets to run.
                     priorities[current] = nextStarvedPriority
