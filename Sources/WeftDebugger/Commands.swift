@@ -374,7 +374,7 @@ extension DebugSession {
                 currentFrame = 0
                 say("Thread \(thread) trapped: \(message)")
             case .deadlock(let summary, let lines):
-                say("Deadlock: \(summary)")
+                say("[\(summary)]")
                 for l in lines { say("  \(l)") }
             case .limitExceeded:
                 say("[\(describeOutcome(outcome))]")

@@ -116,7 +116,7 @@ final class SessionTests: XCTestCase {
     func testDeadlockStops() throws {
         let t = try liveSession(programPath("threads_deadlock"), kind: .rr, seed: 0)
         let out = t.run("continue")
-        XCTAssertTrue(out.hasPrefix("Deadlock: deadlock: all "), out)
+        XCTAssertTrue(out.hasPrefix("[deadlock: all "), out)
         XCTAssertTrue(out.contains("blocked on wait at 0x"), out)
         let all = t.run("bt all")
         XCTAssertTrue(all.contains("Thread 1 (blocked on wait at 0x"), all)
@@ -268,7 +268,7 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(t.run("p arg"), "$1 = (void *) 0x0\n")
         XCTAssertEqual(t.run("p &lock_b"), "$2 = (rt_mutex_t *) 0x1001bc\n")
         let end = t.run("continue")
-        XCTAssertTrue(end.hasPrefix("Deadlock: deadlock: all 3 live threads wait with no timeout\n"), end)
+        XCTAssertTrue(end.hasPrefix("[deadlock: all 3 live threads wait with no timeout]\n"), end)
     }
 
     /// Locations: a line whose first wasm instruction compiles to nothing, offsets outside a
