@@ -73,8 +73,9 @@ extension DebugSession {
         return render(bytes, type: v.variable.type, format: format)
     }
 
-    /// Bytes shown as C would: integers, floats, chars, booleans, pointers, enums; other types
-    /// as their bytes.
+    /// Bytes shown as C would: integers, floats, chars, booleans, pointers, enums; structures
+    /// and unions as `{x = 1, y = 2}`, arrays as `{1, 2, 3}` (char arrays as strings). Types
+    /// whose layout is unknown show their bytes. A format applies to each scalar inside.
     func render(_ bytes: [UInt8], type: SourceType?, format: Character?) -> String {
         var bits: UInt64 = 0
         for (i, b) in bytes.prefix(8).enumerated() { bits |= UInt64(b) << (8 * UInt64(i)) }
@@ -84,8 +85,18 @@ extension DebugSession {
             let shift = UInt64(64 - width * 8)
             return Int64(bitPattern: bits << shift) >> Int64(shift)
         }
-        if let format, width <= 8 {
-            return Value(bits: bits, kind: width <= 4 ? .i32 : .i64).formatted(format == "d" ? "d" : format)
+        if let type, type.isAggregate, let members = sourceInfo?.members(of: type) {
+            return renderMembers(bytes, members: members, format: format)
+        }
+        if let type, case .array(let element?, let count?) = type.kind, let size = element.byteSize, size > 0, count * size <= bytes.count {
+            return renderArray(bytes, element: element, count: count, format: format)
+        }
+        if let format, width <= 8, width > 0 {
+            if format == "d", case .base(.float)? = type?.kind {
+                let d = width == 4 ? Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits))) : Double(bitPattern: bits)
+                return d.isFinite ? String(Int64(max(min(d, 9.2e18), -9.2e18))) : "\(d)"
+            }
+            if let text = formatBits(bits, width: width, format: format) { return text }
         }
         guard let type else { return String(signed()) }
         switch type.kind {
@@ -110,6 +121,100 @@ extension DebugSession {
         default:
             return "{" + bytes.map { "0x" + (String($0, radix: 16).count == 1 ? "0" : "") + String($0, radix: 16) }.joined(separator: ", ") + "}"
         }
+    }
+
+    /// `{count = 2, waiting = 0, gen = 1}`; anonymous members show their members in braces.
+    private func renderMembers(_ bytes: [UInt8], members: [SourceType.Member], format: Character?) -> String {
+        var parts: [String] = []
+        for m in members {
+            let text: String
+            if let bits = m.bits {
+                var n: UInt64 = 0
+                for k in 0..<min(bits.size, 64) where (bits.offset + k) / 8 < bytes.count {
+                    let bit = bits.offset + k
+                    n |= UInt64((bytes[bit / 8] >> UInt8(bit % 8)) & 1) << UInt64(k)
+                }
+                switch m.type.kind {
+                case .base(.signed), .base(.signedChar), .enumeration:
+                    if bits.size > 0, bits.size < 64, n >> UInt64(bits.size - 1) & 1 == 1 { n |= ~0 << UInt64(bits.size) }
+                default: break
+                }
+                let size = max(min(m.type.byteSize ?? 4, 8), 1)
+                text = render((0..<size).map { UInt8(truncatingIfNeeded: n >> (8 * UInt64($0))) }, type: m.type, format: format)
+            } else {
+                let size = m.type.byteSize ?? 0
+                guard m.offset >= 0, m.offset + size <= bytes.count else {
+                    parts.append("\(m.name.map { "\($0) = " } ?? "")<outside the value>")
+                    continue
+                }
+                text = render(Array(bytes[m.offset..<m.offset + size]), type: m.type, format: format)
+            }
+            parts.append(m.name.map { "\($0) = \(text)" } ?? text)
+        }
+        return "{" + parts.joined(separator: ", ") + "}"
+    }
+
+    /// `{1, 2, 3}`, with runs of 10 or more equal elements as `0 <repeats 16 times>` and at most
+    /// 200 elements; `char` arrays as a string (gdb's way).
+    private func renderArray(_ bytes: [UInt8], element: SourceType, count: Int, format: Character?) -> String {
+        let size = element.byteSize ?? 1
+        let limit = 200
+        if format == nil, size == 1, case .base(let e) = element.kind, e == .signedChar || e == .unsignedChar {
+            return renderString(Array(bytes.prefix(count)), limit: limit)
+        }
+        var parts: [String] = []
+        var i = 0
+        while i < count, i < limit {
+            let piece = Array(bytes[i * size..<(i + 1) * size])
+            var run = 1
+            while i + run < count, Array(bytes[(i + run) * size..<(i + run + 1) * size]) == piece { run += 1 }
+            let text = render(piece, type: element, format: format)
+            if run >= 10 {
+                parts.append("\(text) <repeats \(run) times>")
+                i += run
+            } else {
+                parts.append(text)
+                i += 1
+            }
+        }
+        return "{" + parts.joined(separator: ", ") + (i < count ? "..." : "") + "}"
+    }
+
+    /// A char array: `"box\000\000\000\000"` (the last NUL is the terminator, as gdb shows it),
+    /// runs of 10 or more equal characters as `'\000' <repeats 15 times>`.
+    private func renderString(_ chars: [UInt8], limit: Int) -> String {
+        var chars = chars
+        if chars.last == 0 { chars.removeLast() }
+        func escaped(_ c: UInt8, quote: Character) -> String {
+            switch c {
+            case 0x5C: return "\\\\"
+            case 0x0A: return "\\n"
+            case 0x09: return "\\t"
+            case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                return Character(UnicodeScalar(c)) == quote ? "\\" + String(UnicodeScalar(c)) : String(UnicodeScalar(c))
+            case 32..<127: return String(UnicodeScalar(c))
+            default:
+                let o = String(c, radix: 8)
+                return "\\" + String(repeating: "0", count: 3 - o.count) + o
+            }
+        }
+        var parts: [String] = []
+        var quoted = ""
+        var i = 0
+        while i < chars.count, i < limit {
+            var run = 1
+            while i + run < chars.count, chars[i + run] == chars[i] { run += 1 }
+            if run >= 10 {
+                if !quoted.isEmpty { parts.append("\"" + quoted + "\""); quoted = "" }
+                parts.append("'\(escaped(chars[i], quote: "'"))' <repeats \(run) times>")
+                i += run
+            } else {
+                quoted += escaped(chars[i], quote: "\"")
+                i += 1
+            }
+        }
+        if !quoted.isEmpty || parts.isEmpty { parts.append("\"" + quoted + "\"") }
+        return parts.joined(separator: ", ") + (i < chars.count ? "..." : "")
     }
 
     /// `info locals` / `info args` from DWARF; false when there is no variable information.
