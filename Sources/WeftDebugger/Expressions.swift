@@ -11,8 +11,8 @@ import WeftSource
 /// the same breakpoint does not look the name up again.
 final class ParsedExpression {
     indirect enum Node {
-        /// An integer literal.
-        case integer(UInt64)
+        /// An integer literal (`unsigned` with a `u` suffix).
+        case integer(UInt64, unsigned: Bool)
         /// A floating-point literal.
         case real(Double)
         /// A C variable or a wasm global, by name.
@@ -43,7 +43,7 @@ final class ParsedExpression {
     /// The expression written back as C (for messages).
     var text: String {
         switch node {
-        case .integer(let n): return String(n)
+        case .integer(let n, let u): return String(n) + (u ? "u" : "")
         case .real(let d): return "\(d)"
         case .name(let n): return n
         case .register(let r): return "$" + r
@@ -98,7 +98,7 @@ struct Condition: CustomStringConvertible {
 }
 
 enum Token: Equatable {
-    case integer(UInt64)
+    case integer(UInt64, unsigned: Bool)
     case real(Double)
     case identifier(String)
     /// `$` and what follows it (letters, digits, `$`).
@@ -131,7 +131,7 @@ func tokenize(_ text: String) throws -> [Token] {
                 let digits = lower.dropFirst(2).prefix { $0.isHexDigit }
                 guard !digits.isEmpty, lower.dropFirst(2 + digits.count).allSatisfy({ "ul".contains($0) }) else { throw DebugError("invalid number \"\(word)\"") }
                 guard let n = UInt64(digits, radix: 16) else { throw DebugError("number \(word) does not fit in 64 bits") }
-                tokens.append(.integer(n))
+                tokens.append(.integer(n, unsigned: lower.contains("u")))
             } else if lower.contains(".") || (lower.contains("e") && !lower.contains("x")) {
                 guard let d = Double(lower.hasSuffix("f") ? String(lower.dropLast()) : lower) else { throw DebugError("invalid number \"\(word)\"") }
                 tokens.append(.real(d))
@@ -139,7 +139,7 @@ func tokenize(_ text: String) throws -> [Token] {
                 let digits = lower.prefix { $0.isNumber }
                 guard lower.dropFirst(digits.count).allSatisfy({ "ul".contains($0) }) else { throw DebugError("invalid number \"\(word)\"") }
                 guard let n = UInt64(digits) else { throw DebugError("number \(word) does not fit in 64 bits") }
-                tokens.append(.integer(n))
+                tokens.append(.integer(n, unsigned: lower.contains("u")))
             }
             continue
         }
@@ -199,7 +199,7 @@ struct DebugExpressionParser {
 
     private func describe(_ t: Token) -> String {
         switch t {
-        case .integer(let n): return "number \(n)"
+        case .integer(let n, _): return "number \(n)"
         case .real(let d): return "number \(d)"
         case .identifier(let s): return "\"\(s)\""
         case .register(let s): return "\"$\(s)\""
@@ -299,7 +299,7 @@ struct DebugExpressionParser {
         guard let t = peek else { throw DebugError("expected an expression at the end") }
         i += 1
         switch t {
-        case .integer(let n): return ParsedExpression(.integer(n))
+        case .integer(let n, let u): return ParsedExpression(.integer(n, unsigned: u))
         case .real(let d): return ParsedExpression(.real(d))
         case .identifier(let s):
             if typeKeywords.contains(s) { throw DebugError("a type (\(s)) is not a value; casts are written (TYPE) EXPR") }
@@ -453,8 +453,12 @@ extension DebugSession {
 
     func evaluate(_ e: ParsedExpression) throws -> Value {
         switch e.node {
-        case .integer(let n):
-            let type = n <= UInt64(Int32.max) ? CType.int : n <= UInt64(UInt32.max) ? CType.unsignedInt : n <= UInt64(Int64.max) ? CType.longLong : CType.unsignedLongLong
+        case .integer(let n, let unsigned):
+            // As gdb types them: int, else long long, else unsigned long long (with `u`: unsigned int first).
+            let type =
+                unsigned
+                ? (n <= UInt64(UInt32.max) ? CType.unsignedInt : CType.unsignedLongLong)
+                : (n <= UInt64(Int32.max) ? CType.int : n <= UInt64(Int64.max) ? CType.longLong : CType.unsignedLongLong)
             return Value(bits: n, type: type, plain: true)
         case .real(let d):
             return Value(bits: d.bitPattern, type: CType.double, plain: true)
@@ -474,10 +478,10 @@ extension DebugSession {
             return try member(of: b, name, text: base.text)
         case .index(let base, let index):
             let b = try evaluate(base)
-            guard case .integer(let i, _, let unsigned) = try scalar(try evaluate(index), text: index.text) else {
+            guard case .integer(let i, _, _) = try scalar(try evaluate(index), text: index.text) else {
                 throw DebugError("the subscript \(index.text) is not an integer")
             }
-            return try element(of: b, unsigned ? Int64(bitPattern: i) : Int64(bitPattern: i), text: base.text)
+            return try element(of: b, Int64(bitPattern: i), text: base.text)
         case .unary(let op, let operand):
             let v = try evaluate(operand)
             switch op {
@@ -514,7 +518,8 @@ extension DebugSession {
     // MARK: Names
 
     private func variable(_ e: ParsedExpression, _ name: String) throws -> Value {
-        let offset = selectedFrame()?.moduleOffset
+        let frame = selectedFrame()
+        let offset = frame?.moduleOffset
         let variable: SourceVariable?
         if let cached = e.lookup, cached.offset == offset {
             variable = cached.variable
@@ -523,7 +528,7 @@ extension DebugSession {
             e.lookup = (offset, variable)
         }
         if let variable {
-            let v = value(of: variable)
+            let v = value(of: variable, in: frameContext(frame))
             guard let bytes = v.bytes else { throw DebugError("\(name): \(v.problem ?? "no value")") }
             let type = variable.type ?? (bytes.count <= 4 ? CType.int : CType.longLong)
             return Value(type: type, bytes: bytes, address: v.address, noAddress: v.address == nil ? "a wasm local or value" : nil)

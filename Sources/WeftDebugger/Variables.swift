@@ -34,8 +34,13 @@ extension DebugSession {
     /// The selected frame's context; without a frame (the thread exited), one with globals and
     /// memory only, which is all a global variable needs.
     func frameContext() -> FrameContext? {
+        frameContext(selectedFrame())
+    }
+
+    /// The context of `frame` (of the current thread), or of no frame.
+    func frameContext(_ frame: StackFrame?) -> FrameContext? {
         guard let e = currentExecution ?? runner.execution(of: 0) else { return nil }
-        let locals = selectedFrame().map { e.locals(of: $0) } ?? []
+        let locals = frame.map { e.locals(of: $0) } ?? []
         return FrameContext(locals: locals, globals: e.globals().map(\.value.bits), read: { [unowned self] a, n in self.readMemory(a, n) })
     }
 
@@ -46,8 +51,12 @@ extension DebugSession {
     }
 
     func value(of variable: SourceVariable) -> VariableValue {
+        value(of: variable, in: frameContext())
+    }
+
+    func value(of variable: SourceVariable, in context: FrameContext?) -> VariableValue {
         var result = VariableValue(variable: variable)
-        guard let context = frameContext() else {
+        guard let context else {
             result.problem = "no frame"
             return result
         }
