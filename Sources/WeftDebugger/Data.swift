@@ -240,9 +240,3 @@ extension DebugSession {
     }
 
 }
-
-/// A C identifier (a variable name).
-func isIdentifier(_ s: String) -> Bool {
-    guard let first = s.first, first == "_" || first.isLetter else { return false }
-    return s.allSatisfy { $0 == "_" || $0.isLetter || $0.isNumber }
-}

@@ -5,11 +5,15 @@ import WeftSource
 /// and linear memory.
 struct FrameContext: LocationContext {
     let locals: [TypedValue]
-    let globals: [UInt64]
+    /// The instance's globals, read only when a location asks for one.
+    let globals: () -> [UInt64]
     let read: (UInt64, Int) -> [UInt8]?
 
     func wasmLocal(_ index: Int) -> UInt64? { index < locals.count ? locals[index].bits : nil }
-    func wasmGlobal(_ index: Int) -> UInt64? { index < globals.count ? globals[index] : nil }
+    func wasmGlobal(_ index: Int) -> UInt64? {
+        let all = globals()
+        return index < all.count ? all[index] : nil
+    }
     // The register machine keeps no wasm operand stack; values that live only there are gone.
     func wasmStack(_ index: Int) -> UInt64? { nil }
     func readMemory(address: UInt64, size: Int) -> UInt64? {
@@ -41,7 +45,7 @@ extension DebugSession {
     func frameContext(_ frame: StackFrame?) -> FrameContext? {
         guard let e = currentExecution ?? runner.execution(of: 0) else { return nil }
         let locals = frame.map { e.locals(of: $0) } ?? []
-        return FrameContext(locals: locals, globals: e.globals().map(\.value.bits), read: { [unowned self] a, n in self.readMemory(a, n) })
+        return FrameContext(locals: locals, globals: { e.globals().map(\.value.bits) }, read: { [unowned self] a, n in self.readMemory(a, n) })
     }
 
     /// The C variable `name` in scope at the selected frame (locals first, then globals).
