@@ -240,3 +240,120 @@ extension DebugSession {
         return true
     }
 }
+
+// MARK: Types
+
+extension DebugSession {
+    /// `whatis EXPR` (or a type name): the type as C writes it. `ptype` also spells out
+    /// structures, unions and enums.
+    func typeCommand(_ argument: String, expand: Bool) throws {
+        let text = argument.trimmed
+        guard !text.isEmpty else { throw DebugError("\(expand ? "ptype" : "whatis") what? give an expression or a type name") }
+        let type: SourceType
+        if let named = typeNamed(text) {
+            type = named
+        } else if let first = text.split(separator: " ").first, typeKeywords.contains(String(first)) {
+            throw DebugError("no type named \"\(text)\"")
+        } else {
+            type = try evaluate(text).type
+        }
+        say("type = " + (expand ? describeType(type) : type.name))
+    }
+
+    /// A type written as in a cast (`struct node *`, `unsigned int`, `shape_t`), or nil.
+    private func typeNamed(_ text: String) -> SourceType? {
+        var base = text
+        var pointers = 0
+        while base.hasSuffix("*") {
+            base = String(base.dropLast()).trimmed
+            pointers += 1
+        }
+        let words = base.split(separator: " ").filter { $0 != "const" && $0 != "volatile" }.joined(separator: " ")
+        guard !words.isEmpty, var t = CType.base(words) ?? sourceInfo?.type(named: words) else { return nil }
+        // A name that is both a variable and a type (rare in C) is the variable.
+        if pointers == 0, !words.contains(" "), CType.base(words) == nil, sourceVariable(words) != nil { return nil }
+        for _ in 0..<pointers { t = CType.pointer(to: t) }
+        return t
+    }
+
+    /// The type with the structure, union or enum inside it written out (gdb's `ptype`).
+    func describeType(_ type: SourceType, indent: String = "") -> String {
+        // The structure, union or enum under pointers and arrays, and what wraps it.
+        var inner = type
+        while true {
+            if case .pointer(let p?) = inner.kind, p.isAggregate || isEnum(p) || p.pointee != nil || isArray(p) {
+                inner = p
+            } else if case .array(let e?, _) = inner.kind {
+                inner = e
+            } else {
+                break
+            }
+        }
+        guard inner.isAggregate || isEnum(inner) else { return type.name }
+        var body = ""
+        switch inner.kind {
+        case .enumeration(let cases):
+            var next: Int64 = 0
+            let items = cases.map { c -> String in
+                defer { next = c.value &+ 1 }
+                return c.value == next ? c.name : "\(c.name) = \(c.value)"
+            }
+            body = "{" + items.joined(separator: ", ") + "}"
+        default:
+            guard let members = sourceInfo?.members(of: inner) else { return type.name }
+            body = "{\n"
+            for m in members {
+                var line: String
+                if m.type.name.contains("<anonymous>") {
+                    // An unnamed structure or union is written out where it is used.
+                    let written = describeType(m.type, indent: indent + "    ")
+                    line = m.name.map { declaration(written, $0) } ?? written
+                } else {
+                    line = m.name.map { declaration(m.type.name, $0) } ?? m.type.name
+                }
+                if let bits = m.bits { line += " : \(bits.size)" }
+                body += indent + "    " + line + ";\n"
+            }
+            body += indent + "}"
+        }
+        // `struct node` + ` {...}` + what wraps it (` *`, ` [3]`).
+        var head = inner.name
+        var wrapper = ""
+        if type.name.hasPrefix(inner.name) {
+            wrapper = String(type.name.dropFirst(inner.name.count))
+        }
+        if head.hasSuffix(" <anonymous>") { head = String(head.dropLast(12)) }
+        if !head.hasPrefix("struct ") && !head.hasPrefix("union ") && !head.hasPrefix("enum ") && !head.hasPrefix("class ") {
+            // A typedef: its keyword, as gdb shows the type it names.
+            switch inner.kind {
+            case .union: head = "union"
+            case .enumeration: head = "enum"
+            default: head = "struct"
+            }
+        }
+        return head + " " + body + (wrapper.isEmpty ? "" : wrapper.hasPrefix("[") ? " " + wrapper : wrapper)
+    }
+
+    private func isEnum(_ t: SourceType) -> Bool {
+        if case .enumeration = t.kind { return true }
+        return false
+    }
+
+    private func isArray(_ t: SourceType) -> Bool {
+        if case .array = t.kind { return true }
+        return false
+    }
+
+    /// `int value`, `struct node *next`, `char name[8]`, `int (*fn)(int)`.
+    func declaration(_ typeName: String, _ name: String) -> String {
+        if let r = typeName.range(of: "(*)") { return typeName.replacingCharacters(in: r, with: "(*\(name))") }
+        if let bracket = typeName.firstIndex(of: "["), !typeName.contains("}") {
+            let head = typeName[..<bracket]
+            return head + (head.hasSuffix("*") ? "" : " ") + name + typeName[bracket...]
+        }
+        if let bracket = typeName.lastIndex(of: "["), typeName.contains("}") {
+            return typeName[..<bracket].trimmed + " " + name + typeName[bracket...]
+        }
+        return typeName + (typeName.hasSuffix("*") ? "" : " ") + name
+    }
+}

@@ -124,4 +124,57 @@ final class ExpressionTests: XCTestCase {
         XCTAssertEqual(t.run("break walk if (limit"), "expected ')' at the end of the expression\n")
         XCTAssertEqual(t.run("info breakpoints").split(separator: "\n").count, 2, "a malformed condition sets no breakpoint")
     }
+
+    /// whatis and ptype, of expressions and of type names.
+    func testTypes() throws {
+        let t = try structsAtWalk()
+        XCTAssertEqual(t.run("whatis list", "whatis box", "whatis &numbers", "whatis box.corners[1]", "whatis numbers[1] + 2u"), """
+            type = struct node *
+            type = shape_t
+            type = int (*)[5]
+            type = struct point
+            type = unsigned int
+
+            """)
+        XCTAssertEqual(t.run("ptype list"), "type = struct node {\n    int value;\n    struct node *next;\n} *\n")
+        XCTAssertEqual(t.run("ptype box"), """
+            type = struct {
+                char name[8];
+                struct point corners[2];
+                union {
+                    int i;
+                    float f;
+                } u;
+                short counts[3];
+            }
+
+            """)
+        XCTAssertEqual(t.run("ptype struct flags"), """
+            type = struct flags {
+                unsigned int ready : 1;
+                unsigned int mode : 3;
+                int level : 4;
+                unsigned char tag;
+            }
+
+            """)
+        XCTAssertEqual(t.run("ptype nodes", "whatis struct node *", "ptype unsigned char"), "type = struct node {\n    int value;\n    struct node *next;\n} [3]\ntype = struct node *\ntype = unsigned char\n")
+        XCTAssertEqual(t.run("ptype enum color"), "no type named \"enum color\"\n")
+        XCTAssertEqual(t.run("whatis nosuch"), "no symbol \"nosuch\" in the current context (locals are $localN, $argN; globals $globalN or their names)\n")
+    }
+
+    /// An enum's constants (with the values that do not follow on), a union.
+    func testEnumAndUnionTypes() throws {
+        let t = try liveSession(programPath("O0/variables"), kind: .rr, seed: 0)
+        XCTAssertEqual(t.run("ptype shade", "ptype number", "whatis watched"), """
+            type = enum color {RED, GREEN = 5, BLUE}
+            type = union number {
+                int i;
+                float f;
+            }
+            type = int *volatile
+
+            """)
+        XCTAssertEqual(t.run("p origin", "p table", "p shade == 5", "p &origin.y"), "$1 = {x = 1, y = 2}\n$2 = {1, 2, 3, 4}\n$3 = 1\n$4 = (int *) 0x1000e4\n")
+    }
 }
