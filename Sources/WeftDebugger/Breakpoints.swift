@@ -11,7 +11,7 @@ struct Breakpoint {
     var whereText: String
     var addresses: [UInt]
     var thread: Int32?
-    var condition: String?
+    var condition: Condition?
     var temporary: Bool
     var enabled = true
     var hits = 0

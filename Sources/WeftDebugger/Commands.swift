@@ -45,9 +45,9 @@ extension DebugSession {
         CommandSpec(names: ["delete", "d"], usage: "delete [N...]", summary: "Delete breakpoints and watchpoints (all without N).") { s, a in try s.deleteCommand(a) },
         CommandSpec(names: ["disable"], usage: "disable [N...]", summary: "Disable breakpoints and watchpoints.") { s, a in try s.enableCommand(a, enabled: false) },
         CommandSpec(names: ["enable"], usage: "enable [N...]", summary: "Enable breakpoints and watchpoints.") { s, a in try s.enableCommand(a, enabled: true) },
-        CommandSpec(names: ["watch"], usage: "watch ADDRESS [LENGTH]", summary: "Stop after any thread changes LENGTH (4) bytes at ADDRESS.") { s, a in try s.addWatchpoint(a, kind: .write) },
-        CommandSpec(names: ["rwatch"], usage: "rwatch ADDRESS [LENGTH]", summary: "Stop after any thread reads them.") { s, a in try s.addWatchpoint(a, kind: .read) },
-        CommandSpec(names: ["awatch"], usage: "awatch ADDRESS [LENGTH]", summary: "Stop after any thread reads or writes them.") { s, a in try s.addWatchpoint(a, kind: .access) },
+        CommandSpec(names: ["watch"], usage: "watch EXPR [LENGTH]", summary: "Stop after any thread changes what EXPR names in memory (or LENGTH bytes at the address EXPR).") { s, a in try s.addWatchpoint(a, kind: .write) },
+        CommandSpec(names: ["rwatch"], usage: "rwatch EXPR [LENGTH]", summary: "Stop after any thread reads them.") { s, a in try s.addWatchpoint(a, kind: .read) },
+        CommandSpec(names: ["awatch"], usage: "awatch EXPR [LENGTH]", summary: "Stop after any thread reads or writes them.") { s, a in try s.addWatchpoint(a, kind: .access) },
         // Threads and frames
         CommandSpec(names: ["thread", "t"], usage: "thread [N]", summary: "Switch to thread N (show the current one without N).") { s, a in try s.switchThread(a) },
         CommandSpec(names: ["backtrace", "bt", "where"], usage: "backtrace [N | all]", summary: "Show the call stack (N innermost frames; every thread's with `all`).") { s, a in try s.backtraceCommand(a) },
@@ -55,7 +55,9 @@ extension DebugSession {
         CommandSpec(names: ["up"], usage: "up [N]", summary: "Select the caller's frame.") { s, a in try s.moveFrame(Int(try s.countArgument(a))) },
         CommandSpec(names: ["down"], usage: "down [N]", summary: "Select the callee's frame.") { s, a in try s.moveFrame(-Int(try s.countArgument(a))) },
         // Data
-        CommandSpec(names: ["print", "p", "inspect"], usage: "print[/FMT] EXPR", summary: "Show a value: $localN, $argN, a global's name or $globalN, *ADDR, {TYPE} ADDR, a number.") { s, a in try s.printCommand(a) },
+        CommandSpec(names: ["print", "p", "inspect"], usage: "print[/FMT] EXPR", summary: "Show a value: a C expression (p->count, arr[2] + 1, *(int *) 0x100158), $localN, $argN, $globalN, $N.") { s, a in try s.printCommand(a) },
+        CommandSpec(names: ["whatis"], usage: "whatis EXPR", summary: "Show the type of EXPR (or of a type name).") { s, a in try s.typeCommand(a, expand: false) },
+        CommandSpec(names: ["ptype"], usage: "ptype EXPR", summary: "Show the type of EXPR (or a type name) with its structure, union or enum written out.") { s, a in try s.typeCommand(a, expand: true) },
         CommandSpec(names: ["x"], usage: "x/NFU ADDRESS", summary: "Examine memory: N units, format x d u o t c a, unit b h w g.") { s, a in try s.examineCommand(a) },
         CommandSpec(names: ["info", "i"], usage: "info WHAT", summary: "threads, breakpoints, locals, args, globals, frame, source, checkpoints, all-registers.") { s, a in try s.infoCommand(a) },
         CommandSpec(names: ["list", "l"], usage: "list [LOCATION]", summary: "Show source lines around the current position or LOCATION.", repeats: true) { s, a in try s.listCommand(a) },

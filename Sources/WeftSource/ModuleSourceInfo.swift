@@ -180,6 +180,20 @@ public final class ModuleSourceInfo: SourceDescriber {
         return globals.first
     }
 
+    /// The members of a structure or union type (one from this module's variables), read on
+    /// first use: names, types, byte offsets and bit fields. Nil for other types, and for a
+    /// structure declared but defined nowhere in the debug information.
+    public func members(of type: SourceType) -> [SourceType.Member]? {
+        guard type.isAggregate, let offset = type.dieOffset, let index = loadVariables() else { return nil }
+        return index.members(ofTypeAt: offset)
+    }
+
+    /// The type C writes as `name` (`struct node`, `union number`, `enum color`, a typedef's
+    /// or base type's name), from the debug information; nil when there is none.
+    public func type(named name: String) -> SourceType? {
+        loadVariables()?.type(named: name)
+    }
+
     // MARK: SourceDescriber
 
     public func displayName(ofFunction index: UInt32) -> String? {

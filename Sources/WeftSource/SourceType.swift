@@ -1,6 +1,8 @@
 /// A variable's type from the DWARF debug information, resolved far enough to print a value:
 /// base types with their encoding, pointers with what they point to, arrays with their element,
-/// enumerations with their constants. Structures and unions carry only their name and size.
+/// enumerations with their constants. Structures and unions carry their name, size and
+/// ``dieOffset``, through which ``ModuleSourceInfo/members(of:)`` reads their members on demand
+/// (so a `struct node` holding a `struct node *` is no endless type).
 ///
 /// Typedefs and `const`/`volatile`/`restrict`/`_Atomic` are resolved to their target: the
 /// `kind` and `byteSize` are the target's, the `name` is what the source wrote (`counter_t`,
@@ -11,6 +13,11 @@ public struct SourceType: Sendable, Equatable, CustomStringConvertible {
     /// Size in bytes; nil when the debug information does not say (incomplete types, `void`).
     public var byteSize: Int?
     public var kind: Kind
+    /// For structures and unions (and typedefs or qualified forms of them): the offset of the
+    /// type's DIE in `.debug_info`, which ``ModuleSourceInfo/members(of:)`` reads the members
+    /// from. Nil for other types and for types made by hand. Not compared by `==`: two types
+    /// are equal when they are written and sized alike.
+    public var dieOffset: Int?
 
     public indirect enum Kind: Sendable, Equatable {
         /// `DW_TAG_base_type`.
@@ -56,13 +63,55 @@ public struct SourceType: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public init(name: String, byteSize: Int?, kind: Kind) {
+    /// A member of a structure or union (`DW_TAG_member`).
+    public struct Member: Sendable, Equatable {
+        /// The member's name; nil for an anonymous structure or union member (C11), whose own
+        /// members are reached as if they were the enclosing type's.
+        public var name: String?
+        public var type: SourceType
+        /// Byte offset from the start of the enclosing structure (0 in a union). For a bit
+        /// field, the offset of the first byte holding any of its bits.
+        public var offset: Int
+        /// For a bit field: its place, in bits from the start of the enclosing structure, and
+        /// its width in bits. Nil for ordinary members.
+        public var bits: (offset: Int, size: Int)? {
+            get { bitSize.map { (bitOffset ?? offset * 8, $0) } }
+            set {
+                bitOffset = newValue?.offset
+                bitSize = newValue?.size
+            }
+        }
+        private var bitOffset: Int?
+        private var bitSize: Int?
+
+        public init(name: String?, type: SourceType, offset: Int, bits: (offset: Int, size: Int)? = nil) {
+            self.name = name
+            self.type = type
+            self.offset = offset
+            self.bits = bits
+        }
+    }
+
+    public init(name: String, byteSize: Int?, kind: Kind, dieOffset: Int? = nil) {
         self.name = name
         self.byteSize = byteSize
         self.kind = kind
+        self.dieOffset = dieOffset
+    }
+
+    public static func == (a: SourceType, b: SourceType) -> Bool {
+        a.name == b.name && a.byteSize == b.byteSize && a.kind == b.kind
     }
 
     public var description: String { name }
+
+    /// Whether it is a structure or union.
+    public var isAggregate: Bool {
+        switch kind {
+        case .structure, .union: return true
+        default: return false
+        }
+    }
 
     /// What a pointer or reference type points to; nil for other kinds and for `void *`.
     public var pointee: SourceType? {

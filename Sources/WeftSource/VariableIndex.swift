@@ -22,6 +22,7 @@ final class VariableIndex {
         static let enumerationType: UInt64 = 0x04
         static let formalParameter: UInt64 = 0x05
         static let lexicalBlock: UInt64 = 0x0b
+        static let member: UInt64 = 0x0d
         static let pointerType: UInt64 = 0x0f
         static let referenceType: UInt64 = 0x10
         static let structureType: UInt64 = 0x13
@@ -48,6 +49,8 @@ final class VariableIndex {
         static let location: UInt64 = 0x02
         static let name: UInt64 = 0x03
         static let byteSize: UInt64 = 0x0b
+        static let bitOffset: UInt64 = 0x0c
+        static let bitSize: UInt64 = 0x0d
         static let lowPC: UInt64 = 0x11
         static let highPC: UInt64 = 0x12
         static let constValue: UInt64 = 0x1c
@@ -55,6 +58,7 @@ final class VariableIndex {
         static let upperBound: UInt64 = 0x2f
         static let abstractOrigin: UInt64 = 0x31
         static let count: UInt64 = 0x37
+        static let dataMemberLocation: UInt64 = 0x38
         static let declFile: UInt64 = 0x3a
         static let declLine: UInt64 = 0x3b
         static let declaration: UInt64 = 0x3c
@@ -63,6 +67,7 @@ final class VariableIndex {
         static let specification: UInt64 = 0x47
         static let type: UInt64 = 0x49
         static let ranges: UInt64 = 0x55
+        static let dataBitOffset: UInt64 = 0x6b
     }
 
     static let keptTags: Set<UInt64> = [
@@ -70,11 +75,12 @@ final class VariableIndex {
         Tag.referenceType, Tag.structureType, Tag.subroutineType, Tag.typedef, Tag.unionType, Tag.unspecifiedParameters,
         Tag.inlinedSubroutine, Tag.subrangeType, Tag.baseType, Tag.constType, Tag.enumerator, Tag.subprogram, Tag.variable,
         Tag.volatileType, Tag.restrictType, Tag.namespace, Tag.unspecifiedType, Tag.rvalueReferenceType, Tag.atomicType,
+        Tag.member,
     ]
     static let keptAttributes: Set<UInt64> = [
         At.location, At.name, At.byteSize, At.lowPC, At.highPC, At.constValue, At.lowerBound, At.upperBound,
         At.abstractOrigin, At.count, At.declFile, At.declLine, At.declaration, At.encoding, At.frameBase,
-        At.specification, At.type, At.ranges,
+        At.specification, At.type, At.ranges, At.bitOffset, At.bitSize, At.dataMemberLocation, At.dataBitOffset,
     ]
     static let scopeTags: Set<UInt64> = [Tag.subprogram, Tag.lexicalBlock, Tag.inlinedSubroutine]
 
@@ -534,19 +540,19 @@ final class VariableIndex {
             return SourceType(name: text, byteSize: size ?? unit(of: i).addressSize, kind: .pointer(to: pointee))
         case Tag.typedef:
             let t = target() ?? SourceType(name: "void", byteSize: nil, kind: .void)
-            return SourceType(name: name ?? t.name, byteSize: t.byteSize, kind: t.kind)
+            return SourceType(name: name ?? t.name, byteSize: t.byteSize, kind: t.kind, dieOffset: t.dieOffset)
         case Tag.constType, Tag.volatileType, Tag.restrictType, Tag.atomicType:
             let t = target() ?? SourceType(name: "void", byteSize: nil, kind: .void)
             let qualifier =
                 e.tag == Tag.constType ? "const" : e.tag == Tag.volatileType ? "volatile" : e.tag == Tag.restrictType ? "restrict" : "_Atomic"
             let text: String
             if case .pointer = t.kind { text = "\(t.name)\(qualifier)" } else { text = "\(qualifier) \(t.name)" }
-            return SourceType(name: text, byteSize: t.byteSize, kind: t.kind)
+            return SourceType(name: text, byteSize: t.byteSize, kind: t.kind, dieOffset: t.dieOffset)
         case Tag.structureType, Tag.classType, Tag.unionType:
             let keyword = e.tag == Tag.structureType ? "struct" : e.tag == Tag.unionType ? "union" : "class"
             return SourceType(
                 name: "\(keyword) \(name ?? "<anonymous>")", byteSize: size,
-                kind: e.tag == Tag.unionType ? .union : .structure)
+                kind: e.tag == Tag.unionType ? .union : .structure, dieOffset: offset)
         case Tag.enumerationType:
             var enumerators: [SourceType.Enumerator] = []
             for c in children[i, default: []] where entries[c].tag == Tag.enumerator {
@@ -603,6 +609,98 @@ final class VariableIndex {
         default:
             return SourceType(name: name ?? "?", byteSize: size, kind: .other(tag: e.tag))
         }
+    }
+
+    // MARK: Members
+
+    private var memberCache: [Int: [SourceType.Member]] = [:]
+    /// Defined structures and unions by tag and name, for declarations (`struct node;` in one
+    /// unit, defined in another).
+    private var definitions: [String: Int]?
+
+    /// The members of the structure or union whose DIE is at `offset`, in declaration order; a
+    /// declaration without members is looked up among the definitions of that name. Nil when
+    /// the DIE is no structure or union, or no definition is found.
+    func members(ofTypeAt offset: Int) -> [SourceType.Member]? {
+        if let m = memberCache[offset] { return m }
+        guard var i = byOffset[offset], [Tag.structureType, Tag.classType, Tag.unionType].contains(entries[i].tag) else { return nil }
+        if flag(At.declaration, of: i) {
+            guard let key = definitionKey(i), let d = definitionIndex()[key] else { return nil }
+            i = d
+        }
+        var result: [SourceType.Member] = []
+        for c in children[i, default: []] where entries[c].tag == Tag.member {
+            let values = entries[c].values
+            guard case .reference(let t)? = values[At.type] else { continue }
+            let type = type(at: t)
+            var byteOffset = 0
+            switch values[At.dataMemberLocation] {
+            case .block(let start, let length)?:
+                // DWARF 2 style: DW_OP_plus_uconst N.
+                var r = ByteReader(info.info, from: start)
+                if length > 0, (try? r.u8()) == 0x23, let n = try? r.uleb() { byteOffset = Int(clamping: n) }
+            case let v?: byteOffset = info.unsignedValue(v).map { Int(clamping: $0) } ?? 0
+            case nil: break
+            }
+            var bits: (offset: Int, size: Int)?
+            if let size = unsigned(At.bitSize, of: c).map({ Int(clamping: $0) }) {
+                if let o = unsigned(At.dataBitOffset, of: c).map({ Int(clamping: $0) }) {
+                    bits = (o, size)
+                } else if let o = unsigned(At.bitOffset, of: c).map({ Int(clamping: $0) }) {
+                    // DWARF 2/3: counted from the most significant bit of the storage unit.
+                    let unit = (unsigned(At.byteSize, of: c).map { Int(clamping: $0) } ?? type.byteSize ?? 4) * 8
+                    bits = (byteOffset * 8 + unit - o - size, size)
+                } else {
+                    bits = (byteOffset * 8, size)
+                }
+                byteOffset = bits!.offset / 8
+            }
+            result.append(SourceType.Member(name: name(of: c), type: type, offset: byteOffset, bits: bits))
+        }
+        memberCache[offset] = result
+        return result
+    }
+
+    private var namedTypes: [String: Int]?
+
+    /// The type C writes as `name`: `struct node`, `union number`, `enum color`, a typedef
+    /// or a base type's name. A definition is preferred to a declaration.
+    func type(named name: String) -> SourceType? {
+        if namedTypes == nil {
+            var d: [String: Int] = [:]
+            for (i, e) in entries.enumerated() {
+                let keyword: String
+                switch e.tag {
+                case Tag.structureType: keyword = "struct "
+                case Tag.classType: keyword = "class "
+                case Tag.unionType: keyword = "union "
+                case Tag.enumerationType: keyword = "enum "
+                case Tag.typedef, Tag.baseType: keyword = ""
+                default: continue
+                }
+                guard let n = self.name(of: i) else { continue }
+                let key = keyword + n
+                if let old = d[key], !flag(At.declaration, of: old) || flag(At.declaration, of: i) { continue }
+                d[key] = i
+            }
+            namedTypes = d
+        }
+        return namedTypes![name].map { type(at: entries[$0].offset) }
+    }
+
+    private func definitionKey(_ i: Int) -> String? {
+        guard let n = name(of: i) else { return nil }
+        return "\(entries[i].tag) \(n)"
+    }
+
+    private func definitionIndex() -> [String: Int] {
+        if let definitions { return definitions }
+        var d: [String: Int] = [:]
+        for (i, e) in entries.enumerated() where [Tag.structureType, Tag.classType, Tag.unionType].contains(e.tag) && !flag(At.declaration, of: i) {
+            if let key = definitionKey(i), d[key] == nil { d[key] = i }
+        }
+        definitions = d
+        return d
     }
 
     private func type(ofParameter entry: Int, depth: Int, truncated: inout Bool) -> String {

@@ -68,7 +68,7 @@ bench_opt=-O2
 bench_mem=$((64 * 1024 * 1024))
 # Programs also built unoptimized with DWARF 5 into O0/ (the builds above are -O1 with clang's
 # default DWARF 4), so the DWARF reader is tested on both versions and both optimization levels.
-o0_programs=" trap threads_deadlock variables "
+o0_programs=" trap threads_deadlock variables structs "
 o0_opt="-O0 -gdwarf-5"
 
 if [[ $# -gt 0 ]]; then
