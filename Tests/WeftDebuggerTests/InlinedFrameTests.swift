@@ -90,7 +90,7 @@ final class InlinedFrameTests: XCTestCase {
         XCTAssertEqual(t.run("p/x t"), "$2 = 0x1001c0\n")
         XCTAssertTrue(t.run("p expected").hasPrefix("no symbol \"expected\" in the current context"), "rt_futex_wait's parameter is not rt_thread_join's")
         t.run("frame 2")
-        XCTAssertEqual(t.run("info locals"), "i = 1\nt = {0xc0, 0x01, 0x10, 0x00, 0xd0, 0x11, 0x11, 0x00}\nexpected = <optimized out>\n")
+        XCTAssertEqual(t.run("info locals"), "i = 1\nt = {(rt_thread_t) 0x1001c0, (rt_thread_t) 0x1111d0}\nexpected = <optimized out>\n")
     }
 
     /// Calls inlined into inlined calls: rt_mutex_lock into reap_zombies into rt_thread_create.
