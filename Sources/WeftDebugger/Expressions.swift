@@ -561,6 +561,14 @@ extension DebugSession {
             guard let offset = selectedFrame()?.moduleOffset else { throw DebugError("no current instruction") }
             return Value(bits: UInt64(offset), type: CType.int, plain: true, hex: true)
         }
+        if r == "sp" {
+            // The C stack pointer of wasm32 code: the `__stack_pointer` global of the thread's
+            // instance (each thread has its own).
+            guard let sp = currentExecution?.globals().first(where: { $0.name == "__stack_pointer" }) else {
+                throw DebugError("the module has no __stack_pointer global, so no $sp")
+            }
+            return Value(bits: sp.value.bits, type: CType.int, plain: true, hex: true)
+        }
         if r.hasPrefix("local") || r.hasPrefix("arg") {
             guard let i = Int(r.drop { !$0.isNumber }) else { throw DebugError("bad local \"\(t)\"") }
             guard let e = currentExecution, let frame = selectedFrame() else { throw DebugError("no frame selected") }
@@ -574,7 +582,7 @@ extension DebugSession {
             guard i < globals.count else { throw DebugError("the module has \(globals.count) globals; no \(t)") }
             return wasmValue(globals[i].value)
         }
-        throw DebugError("unknown register \(t) (there are $pc, $thread, $N, $localN, $argN, $globalN)")
+        throw DebugError("unknown register \(t) (there are $pc, $sp, $thread, $N, $localN, $argN, $globalN)")
     }
 
     private func resolveType(_ e: ParsedExpression, _ name: TypeName) throws -> SourceType {

@@ -178,3 +178,16 @@ final class ExpressionTests: XCTestCase {
         XCTAssertEqual(t.run("p origin", "p table", "p shade == 5", "p &origin.y"), "$1 = {x = 1, y = 2}\n$2 = {1, 2, 3, 4}\n$3 = 1\n$4 = (int *) 0x1000e4\n")
     }
 }
+
+extension ExpressionTests {
+    /// `$sp` is the thread's own `__stack_pointer` global; `x` reads from it.
+    func testStackPointerRegister() throws {
+        let t = try traceSession(tracePath("bank.weft"))
+        t.run("break deposit", "continue")
+        let sp1 = t.run("p/x $sp")
+        XCTAssertTrue(sp1.hasPrefix("$1 = 0x"), sp1)
+        XCTAssertTrue(t.run("x/1xw $sp").hasPrefix("0x" + sp1.dropFirst(7).dropLast() + ":"), "x at $sp starts at $sp")
+        t.run("thread 0")
+        XCTAssertNotEqual(t.run("p/x $sp").dropFirst(5), sp1.dropFirst(5), "each thread has its own stack")
+    }
+}
