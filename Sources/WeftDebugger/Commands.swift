@@ -186,6 +186,7 @@ extension DebugSession {
         }
         let tid = currentThread
         let startDepth = e.callDepth
+        let startInlined = inlinedCalls(e).count
         while true {
             let (range, depth) = lineRange(e)
             applyConditions(step: StepRange(low: range.lowerBound, high: range.upperBound, depth: depth, into: into), stepThread: tid)
@@ -210,6 +211,21 @@ extension DebugSession {
                 continue
             }
             if e2.callDepth < startDepth { break }
+            // `next` steps over a call that was inlined here, as over a real call (gdb's rule);
+            // `step` stops at its first line.
+            if !into {
+                var calls = inlinedCalls(e2)
+                while calls.count > startInlined, let compiled = e2.stackFrames().first?.compiled {
+                    let before = e2.debug.instructionCount
+                    if let stop = try leaveInlinedCall(calls[calls.count - startInlined - 1], thread: tid, depth: startDepth, compiled: compiled) {
+                        report(stop)
+                        return false
+                    }
+                    if e2.debug.instructionCount == before { break }  // no way out found: stop here
+                    calls = inlinedCalls(e2)
+                }
+                if e2.hasFinished || e2.callDepth != startDepth { break }
+            }
             guard let now = lineOf(e2) else { continue }
             // Another part of the same line (a loop's condition, say) is not a new line (gdb's rule).
             if now != start { break }

@@ -264,6 +264,18 @@ extension DebugSession {
             applyConditions()
             guard case .finished(let t) = stop, t == tid else { report(stop); return }
         }
+        if let stop = try leaveInlinedCall(call, thread: tid, depth: depth, compiled: compiled) {
+            report(stop)
+            return
+        }
+        currentFrame = 0
+        showLocation(thread: tid)
+    }
+
+    /// Runs thread `tid`, in the wasm frame at call depth `depth` running `compiled`, until its
+    /// instruction is no longer code of the inlined `call` (calls it makes run through); nil when
+    /// it got there, else the stop that came first.
+    func leaveInlinedCall(_ call: InlinedCall, thread tid: Int32, depth: Int, compiled: CompiledFunction) throws -> Stop? {
         let instructions = compiled.instructions()
         while let e = runner.execution(of: tid), !e.hasFinished, e.callDepth == depth,
             let i = instructions.firstIndex(where: { $0.codeAddress == e.codeAddress }),
@@ -277,10 +289,16 @@ extension DebugSession {
             applyConditions(step: StepRange(low: instructions[lo].codeAddress, high: end, depth: depth, into: false), stepThread: tid)
             let stop = try run()
             applyConditions()
-            guard case .stepped(let t) = stop, t == tid else { report(stop); return }
+            guard case .stepped(let t) = stop, t == tid else { return stop }
         }
-        currentFrame = 0
-        showLocation(thread: tid)
+        return nil
+    }
+
+    /// The inlined calls at thread `e`'s instruction (innermost first), for its innermost wasm
+    /// frame.
+    func inlinedCalls(_ e: ExecutionThread) -> [InlinedCall] {
+        guard let offset = e.stackFrames().first?.moduleOffset else { return [] }
+        return sourceInfo?.inlinedCalls(moduleOffset: offset) ?? []
     }
 
     func backtraceCommand(_ argument: String) throws {

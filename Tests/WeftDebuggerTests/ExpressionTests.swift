@@ -78,7 +78,7 @@ final class ExpressionTests: XCTestCase {
         XCTAssertEqual(t.run("p 1 +"), "expected an expression at the end\n")
         XCTAssertEqual(t.run("p 3 @ 4"), "invalid character '@' in expression\n")
         XCTAssertEqual(t.run("p (struct nosuch *) 0"), "no type named \"struct nosuch\"\n")
-        XCTAssertEqual(t.run("p $zz"), "unknown register $zz (there are $pc, $thread, $N, $localN, $argN, $globalN)\n")
+        XCTAssertEqual(t.run("p $zz"), "unknown register $zz (there are $pc, $sp, $thread, $N, $localN, $argN, $globalN)\n")
         XCTAssertEqual(t.run("p *(struct node *) 0x7fffffff"), "cannot access memory at 0x7fffffff\n")
         // The session goes on.
         XCTAssertEqual(t.run("p list->value"), "$1 = 1\n")

@@ -184,4 +184,18 @@ final class InlinedFrameTests: XCTestCase {
         XCTAssertEqual(
             t.run("reverse-finish"), "Run back to call of #1 rt_thread_join\n[thread 0] main+0x2513 (bank.c:38:9)\n38\t        rt_thread_join(t[i], 0);\n")
     }
+
+    /// `next` steps over a call inlined into the line (rt_futex_wait in rt_thread_join's wait
+    /// loop, which blocks until the tellers end) as over a real call; `step` stops inside it.
+    func testNextStepsOverInlinedCallsAndStepEntersThem() throws {
+        let t = try traceSession(tracePath("bank.weft"))
+        t.run("break rt_thread_join", "continue", "delete")
+        XCTAssertEqual(t.run("next"), "[thread 0] rt_thread_join+0x2454 (rt_thread.c:332:17)\n332\t    while ((s = *(volatile int *)&t->state) != 0)\n")
+        t.run("checkpoint")
+        XCTAssertEqual(t.run("next"), "[thread 0] rt_thread_join+0x2488 (rt_thread.c:334:9)\n334\t    if (result)\n")
+        t.run("restart 1")
+        XCTAssertEqual(t.run("step"), "[thread 0] rt_thread_join+0x246f (weft_rt.h:183:12)\n183\t    return __builtin_wasm_memory_atomic_wait32(addr, expected, -1);\n")
+        XCTAssertTrue(t.run("bt").hasPrefix("#0  rt_futex_wait (weft_rt.h:183:12)\n#1  rt_thread_join+0x246f (rt_thread.c:333:9)\n"))
+        XCTAssertEqual(t.run("next"), "[thread 0] rt_thread_join+0x2476 (rt_thread.c:332:17)\n332\t    while ((s = *(volatile int *)&t->state) != 0)\n", "out of the inlined call")
+    }
 }
