@@ -39,9 +39,17 @@ extension DebugSession {
             }
             return ResolvedLocation(addresses: [a], description: describe(address: a))
         }
-        guard let f = function(named: spec) else { throw DebugError("no function \"\(spec)\"") }
+        // A function: its body, and every place it was inlined (gdb's rule).
+        let inlined = (sourceInfo?.inlinedEntries(ofFunction: spec) ?? []).compactMap { offset in
+            compiled.function(containingModuleOffset: offset)?.codeAddress(atOrAfterModuleOffset: offset)
+        }
+        guard let f = function(named: spec) else {
+            guard !inlined.isEmpty else { throw DebugError("no function \"\(spec)\"") }
+            return ResolvedLocation(addresses: inlined, description: spec + " (inlined)")
+        }
         let a = bodyStart(of: f)
-        return ResolvedLocation(addresses: [a], description: describe(address: a))
+        if inlined.isEmpty { return ResolvedLocation(addresses: [a], description: describe(address: a)) }
+        return ResolvedLocation(addresses: [a] + inlined, description: describe(address: a) + ", also inlined")
     }
 
     func resolveOffset(_ offset: Int, spec: String) throws -> ResolvedLocation {

@@ -537,6 +537,18 @@ struct DebugInfo {
         }
     }
 
+    /// Where each inlined copy of the function called `name` begins: the lowest address of each
+    /// inlined call's ranges, in address order.
+    func inlinedEntries(named name: String, demangle: (String) -> String?) -> [UInt64] {
+        var entries: [Int: UInt64] = [:]
+        var names: [Int: String?] = [:]
+        for r in inlines {
+            let n = names[r.die] ?? { let n = functionName(die: r.die, demangle: demangle); names[r.die] = n; return n }()
+            if n == name { entries[r.die] = min(entries[r.die] ?? .max, r.start) }
+        }
+        return entries.values.sorted()
+    }
+
     /// Source frames at `address`, innermost first (see ``ModuleSourceInfo/frames(moduleOffset:)``).
     func frames(at address: UInt64, innermost: SourceLocation?, demangle: (String) -> String?) -> [SourceFrame] {
         let chain = inlines.filter { $0.start <= address && address < $0.end }.sorted { $0.depth < $1.depth }

@@ -92,6 +92,13 @@ public final class ModuleSourceInfo: SourceDescriber {
         return ends.first { $0 >= lo && $0 < hi }.map { Int($0) + base }
     }
 
+    /// Module byte offsets where the inlined copies of the function called `name` begin (the
+    /// function's name as backtraces show it), in order; empty when it was never inlined.
+    public func inlinedEntries(ofFunction name: String) -> [Int] {
+        guard let base = codeSectionOffset, let info = load().info else { return [] }
+        return info.inlinedEntries(named: name, demangle: Demangler.demangle).map { Int($0) + base }
+    }
+
     /// Source frames at module byte `offset`, innermost first: the functions inlined there (each
     /// at its position) and, last, the function the code belongs to. Empty without debug info.
     public func frames(moduleOffset offset: Int) -> [SourceFrame] {

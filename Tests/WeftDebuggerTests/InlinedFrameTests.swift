@@ -198,4 +198,23 @@ final class InlinedFrameTests: XCTestCase {
         XCTAssertTrue(t.run("bt").hasPrefix("#0  rt_futex_wait (weft_rt.h:183:12)\n#1  rt_thread_join+0x246f (rt_thread.c:333:9)\n"))
         XCTAssertEqual(t.run("next"), "[thread 0] rt_thread_join+0x2476 (rt_thread.c:332:17)\n332\t    while ((s = *(volatile int *)&t->state) != 0)\n", "out of the inlined call")
     }
+
+    /// `break NAME` stops at every place NAME was inlined, and at its own body when it has one.
+    func testBreakOnAnInlinedFunction() throws {
+        let t = try traceSession(tracePath("bank.weft"))
+        XCTAssertEqual(t.run("break rt_futex_wait"), "Breakpoint 1 at rt_futex_wait (inlined) (5 locations)\n")
+        XCTAssertEqual(t.run("break rt_mutex_lock"), "Breakpoint 2 at rt_mutex_lock+0x2037 (rt_thread.c:51:9), also inlined (2 locations)\n")
+        t.run("delete 2")
+        // Each stop is in a different function, inside its copy of rt_futex_wait.
+        var outer: [String] = []
+        for _ in 0..<2 {
+            XCTAssertTrue(t.run("continue").contains("hit breakpoint 1, "))
+            let bt = t.run("bt").split(separator: "\n")
+            XCTAssertEqual(bt.first, "#0  rt_futex_wait (weft_rt.h:183:12)")
+            outer.append(String(bt[1].split(separator: "+").first ?? ""))
+        }
+        XCTAssertEqual(outer, ["#1  rt_barrier_wait", "#1  rt_thread_join"])
+        XCTAssertTrue(t.run("continue").hasSuffix("[program exited with code 1]\n"), "only those two threads waited")
+        XCTAssertEqual(t.run("break no_such_function"), "no function \"no_such_function\"\n")
+    }
 }
