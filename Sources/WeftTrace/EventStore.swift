@@ -11,14 +11,17 @@ import WeftScheduler
 public final class EventStore {
     /// The number of events a coded chunk holds.
     public let eventsPerChunk: Int
+    // Only the store's own methods touch its state, and they never overlap (nothing they call
+    // comes back into the store), so the run-time exclusivity checks Swift would make on each
+    // access (several per event added or read) are switched off, as in the trace writer.
     /// The number of events held.
-    public private(set) var count = 0
+    @exclusivity(unchecked) public private(set) var count = 0
     /// The full chunks, coded.
-    var chunks: [[UInt8]] = []
+    @exclusivity(unchecked) var chunks: [[UInt8]] = []
     /// The events after the full chunks (fewer than ``eventsPerChunk``), decoded.
-    var tail: [RunEvent] = []
+    @exclusivity(unchecked) var tail: [RunEvent] = []
     /// Recently decoded chunks, the most recently used first.
-    var cache: [(chunk: Int, events: [RunEvent])] = []
+    @exclusivity(unchecked) var cache: [(chunk: Int, events: [RunEvent])] = []
     /// How many decoded chunks ``cache`` keeps.
     let cacheCapacity: Int
 

@@ -73,7 +73,7 @@ final class TimelineStoreTests: XCTestCase {
     /// A live session's timeline records events and their times as the run first passes them
     /// (past a chunk), and replays them when the run goes back.
     func testLiveTimelineRecordsAndReplays() throws {
-        struct Fixed: ScheduleSource {
+        final class Fixed: ScheduleSource {
             var decidesTimeouts: Bool { false }
             func threadCreated(_ thread: Int32) {}
             func next(runnable: [Int32], blockedInHost: [Int32], current: (thread: Int32, budget: Int)?) throws -> ScheduleDecision { .run(thread: 0, budget: 1) }
