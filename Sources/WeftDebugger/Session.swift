@@ -165,7 +165,7 @@ public final class DebugSession {
         let decoded = try Module.decode(module)
         let compiled = try CompiledModule.compile(decoded)
         let program = try Program(compiled: compiled, options: WASIOptions(arguments: reader.header.arguments, environment: env))
-        var events: [RunEvent] = []
+        let events = EventStore()
         var end: TraceEnd?
         while let (event, e) = try reader.next() {
             events.append(event)

@@ -8,9 +8,11 @@ import WeftTrace
 /// point a live schedule decides and the host answers, and the timeline records. A session
 /// opened on a trace has every event from the start and nothing live.
 final class Timeline: ScheduleSource, HostCallSource, RunObserver {
-    private(set) var events: [RunEvent] = []
-    /// The run's instruction time when each event happened.
-    private(set) var times: [UInt64] = []
+    /// The events, coded compactly (a long run has millions).
+    let events: EventStore
+    /// The run's instruction time when each event happened, for the events passed so far in
+    /// this session (the first ``highWater``).
+    private(set) var times = EventTimes()
     /// The index of the next event (equal to the runner's event count).
     var cursor = 0
     /// Decides past the recorded events (a live session); nil when the events are all there is.
@@ -24,11 +26,12 @@ final class Timeline: ScheduleSource, HostCallSource, RunObserver {
 
     init(live: ScheduleSource) {
         self.live = live
+        events = EventStore()
     }
 
-    init(recorded: [RunEvent]) {
-        events = recorded
-        times = Array(repeating: 0, count: recorded.count)
+    /// A timeline of the recorded `events` (read from a trace), with nothing live.
+    init(recorded events: EventStore) {
+        self.events = events
         live = nil
     }
 
@@ -78,7 +81,8 @@ final class Timeline: ScheduleSource, HostCallSource, RunObserver {
             guard events[cursor] == event else {
                 throw DebugError("re-execution diverged at event \(cursor): recorded \(describe(events[cursor])), now \(describe(event))")
             }
-            if times[cursor] == 0 { times[cursor] = clock() }
+            // The first pass (at the high-water mark) learns the event's time.
+            if cursor == times.count { times.append(clock()) }
         } else if live != nil {
             events.append(event)
             times.append(clock())
