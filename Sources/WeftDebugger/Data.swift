@@ -81,6 +81,7 @@ extension DebugSession {
                 case "c":
                     format = c
                     if !spec.contains(where: { "bhwg".contains($0) }) { unit = 1 }
+                case "s": format = c
                 default: throw DebugError("bad format letter '\(c)' in x/\(spec)")
                 }
             }
@@ -88,6 +89,16 @@ extension DebugSession {
         guard count > 0, count <= 4096 else { throw DebugError("bad count \(count)") }
         let start = try addressValue(try evaluate(text), text: text.trimmed)
         lastExamine = (format, unit)
+        if format == "s" {
+            // NUL-terminated strings, one a line, each after the one before (gdb's x/s).
+            var a = start
+            for _ in 0..<count {
+                guard let (chars, terminated) = cString(at: a) else { throw DebugError("cannot access memory at 0x\(String(a, radix: 16))") }
+                say("0x\(String(a, radix: 16)):\t" + quotedString(chars) + (terminated ? "" : "..."))
+                a &+= UInt64(chars.count + 1)
+            }
+            return
+        }
         let perLine = unit == 1 ? 8 : unit == 2 ? 8 : unit == 4 ? 4 : 2
         var line = ""
         for i in 0..<count {
@@ -105,6 +116,16 @@ extension DebugSession {
             line += "\t" + formatUnit(bits, unit: unit, format: format)
         }
         if !line.isEmpty { say(line) }
+    }
+
+    /// The bytes of the C string at `address` (at most `limit`, without the NUL), and whether
+    /// its NUL was found; nil when `address` is outside memory.
+    func cString(at address: UInt64, limit: Int = 200) -> (chars: [UInt8], terminated: Bool)? {
+        guard let memory = program.importedMemory ?? currentExecution?.memory, address < UInt64(memory.byteCount) else { return nil }
+        let n = Int(min(UInt64(limit + 1), UInt64(memory.byteCount) - address))
+        guard let bytes = readMemory(address, n) else { return nil }
+        if let end = bytes.firstIndex(of: 0) { return (Array(bytes[..<end]), true) }
+        return (Array(bytes.prefix(limit)), false)
     }
 
     func formatUnit(_ bits: UInt64, unit: Int, format: Character) -> String {

@@ -125,7 +125,13 @@ extension DebugSession {
                 return "\(n) '\(c >= 32 && c < 127 ? String(UnicodeScalar(c)) : "\\\(String(c, radix: 8))")'"
             case .other: return String(bits)
             }
-        case .pointer:
+        case .pointer(let pointee):
+            // A char pointer also shows its string, as gdb does: `0x100170 "traces/bank.wasm"`.
+            if let pointee, case .base(let e) = pointee.kind, e == .signedChar || e == .unsignedChar, pointee.byteSize == 1 {
+                guard bits != 0 else { return "0x0" }
+                guard let (chars, terminated) = cString(at: bits) else { return "0x\(String(bits, radix: 16)) <error: cannot access memory at 0x\(String(bits, radix: 16))>" }
+                return "0x\(String(bits, radix: 16)) " + quotedString(chars) + (terminated ? "" : "...")
+            }
             return "(\(type.name)) 0x\(String(bits, radix: 16))"
         case .enumeration(let cases):
             let v = signed()
@@ -190,6 +196,11 @@ extension DebugSession {
             }
         }
         return "{" + parts.joined(separator: ", ") + (i < count ? "..." : "") + "}"
+    }
+
+    /// A C string's characters quoted as gdb quotes them (no terminator of its own).
+    func quotedString(_ chars: [UInt8]) -> String {
+        renderString(chars + [0], limit: 200)
     }
 
     /// A char array: `"box\000\000\000\000"` (the last NUL is the terminator, as gdb shows it),

@@ -191,3 +191,19 @@ extension ExpressionTests {
         XCTAssertNotEqual(t.run("p/x $sp").dropFirst(5), sp1.dropFirst(5), "each thread has its own stack")
     }
 }
+
+extension ExpressionTests {
+    /// A `char *` prints with its string, as gdb shows it; `x/s` reads strings one after another.
+    func testCharPointersAndExamineStrings() throws {
+        let t = try liveSession(programPath("O0/variables"), kind: .rr, seed: 0)
+        t.run("break main", "continue")
+        XCTAssertEqual(t.run("p greeting"), "$1 = 0x10002e \"hi\"\n")
+        XCTAssertEqual(t.run("p argv[0]"), "$2 = 0x100190 \"variables.wasm\"\n")
+        XCTAssertEqual(t.run("p *argv[0]"), "$3 = 118 'v'\n")
+        XCTAssertEqual(t.run("p/x greeting"), "$4 = 0x10002e\n", "a format shows the pointer alone")
+        XCTAssertEqual(t.run("x/2s greeting"), "0x10002e:\t\"hi\"\n0x100031:\t\"inf\"\n")
+        XCTAssertEqual(t.run("p (char *)0"), "$5 = 0x0\n")
+        XCTAssertEqual(t.run("p (char *)0xffffffff"), "$6 = 0xffffffff <error: cannot access memory at 0xffffffff>\n")
+        XCTAssertEqual(t.run("x/s 0xffffffff"), "cannot access memory at 0xffffffff\n")
+    }
+}
