@@ -45,7 +45,10 @@ struct WatchHit {
 /// The session's probe on each thread: checks memory accesses against watchpoints, and passes
 /// everything to `inner` (the race detector's probe) while the run is new.
 final class SessionProbe: ExecutionProbe {
-    unowned let session: DebugSession
+    // Read on every memory access: `unowned(unsafe)` spares the reference counting `unowned`
+    // does on each use. The session owns the runner, whose threads hold these probes, and a
+    // probe is only called while the session runs them.
+    unowned(unsafe) let session: DebugSession
     let tid: Int32
     let inner: (any ExecutionProbe)?
     let activity: ActivityRecorder
@@ -107,7 +110,11 @@ extension DebugSession {
 }
 
 extension DebugSession {
-    var watchActive: Bool { !conditionsOff && watchpoints.contains { $0.enabled } }
+    /// Whether an access must be checked against watchpoints (kept in `watchActive`, which
+    /// every access reads).
+    func updateWatchActive() {
+        watchActive = !conditionsOff && watchpoints.contains { $0.enabled }
+    }
 
     /// An access by `tid` of `size` bytes at `address`, before it happens: a watched range it
     /// touches makes the thread pause right after it.

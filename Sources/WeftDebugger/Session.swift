@@ -77,7 +77,11 @@ public final class DebugSession {
     var breakpoints: [Breakpoint] = []
     var nextBreakpointNumber = 1
     var siteBuffer: UnsafeMutableBufferPointer<UInt>?
-    var watchpoints: [Watchpoint] = []
+    var watchpoints: [Watchpoint] = [] {
+        didSet { updateWatchActive() }
+    }
+    /// Some watchpoint is enabled and conditions are on (see ``updateWatchActive()``).
+    var watchActive = false
     /// Temporary breakpoints that were hit (and deleted), for the stop message.
     var temporaryHits: Set<Int> = []
     /// Why the condition of the breakpoint just hit could not be evaluated.
@@ -87,7 +91,9 @@ public final class DebugSession {
     /// Hits seen while scanning a stretch of the run (reverse-continue).
     var collecting: [(Position, Stop)]?
     /// While true, user breakpoints and watchpoints do not fire (going to a position).
-    var conditionsOff = false
+    var conditionsOff = false {
+        didSet { updateWatchActive() }
+    }
     var checkpoints: [Int: Position] = [:]
     var checkpointThreads: [Int: Int32] = [:]
     var sourceCache: [String: [String]] = [:]
