@@ -18,15 +18,14 @@ struct SegmentActivity {
 
     /// Whether the instruction at `codeAddress` may have run in the stretch.
     func ran(codeAddress: UInt) -> Bool {
-        let bit = (codeAddress >> 2) & ActivityRecorder.coverageMask
-        let index = Int(bit >> 6)
+        let (index, bit) = DebugState.coverageBit(codeAddress, mask: ActivityRecorder.coverageMask)
         var lo = 0
         var hi = code.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if code[mid].index < index { lo = mid + 1 } else { hi = mid }
         }
-        return lo < code.count && code[lo].index == index && code[lo].word & (1 << UInt64(bit & 63)) != 0
+        return lo < code.count && code[lo].index == index && code[lo].word & bit != 0
     }
 }
 
@@ -193,8 +192,8 @@ final class ActivityRecorder {
     /// Notes that the instruction at `codeAddress` ran (as the interpreter does).
     func noteCode(_ codeAddress: UInt) {
         guard recording else { return }
-        let bit = (codeAddress >> 2) & Self.coverageMask
-        coverage[Int(bit >> 6)] |= 1 << UInt64(bit & 63)
+        let (word, bit) = DebugState.coverageBit(codeAddress, mask: Self.coverageMask)
+        coverage[word] |= bit
     }
 
     private func grow(to words: Int) {

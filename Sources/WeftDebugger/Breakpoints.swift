@@ -62,22 +62,23 @@ final class SessionProbe: ExecutionProbe {
 
     func memoryAccess(thread: ExecutionThread, address: UInt64, size: Int, isWrite: Bool, isAtomic: Bool) {
         activity.noteAccess(address: address, size: UInt64(size), isWrite: isWrite)
-        if session.fresh, let inner {
-            let known = session.races?.races.count ?? 0
-            inner.memoryAccess(thread: thread, address: address, size: size, isWrite: isWrite, isAtomic: isAtomic)
-            if (session.races?.races.count ?? 0) > known { session.raceFound(thread: tid, before: true) }
-        }
+        toDetector { $0.memoryAccess(thread: thread, address: address, size: size, isWrite: isWrite, isAtomic: isAtomic) }
         if session.watchActive { session.checkWatch(thread: thread, tid: tid, address: address, size: UInt64(size), isWrite: isWrite, hostCall: nil) }
     }
 
     func bulkAccess(thread: ExecutionThread, address: UInt64, size: UInt64, isWrite: Bool) {
         activity.noteAccess(address: address, size: size, isWrite: isWrite)
-        if session.fresh, let inner {
-            let known = session.races?.races.count ?? 0
-            inner.bulkAccess(thread: thread, address: address, size: size, isWrite: isWrite)
-            if (session.races?.races.count ?? 0) > known { session.raceFound(thread: tid, before: true) }
-        }
+        toDetector { $0.bulkAccess(thread: thread, address: address, size: size, isWrite: isWrite) }
         if session.watchActive, size > 0 { session.checkWatch(thread: thread, tid: tid, address: address, size: size, isWrite: isWrite, hostCall: nil) }
+    }
+
+    /// Passes an access to the race detector while the run is new, and notes a race it finds.
+    @inline(__always)
+    private func toDetector(_ access: (any ExecutionProbe) -> Void) {
+        guard session.fresh, let inner else { return }
+        let known = session.races?.races.count ?? 0
+        access(inner)
+        if (session.races?.races.count ?? 0) > known { session.raceFound(thread: tid, before: true) }
     }
 
     func call(thread: ExecutionThread, function: FunctionRef) {

@@ -15,11 +15,17 @@ extension DebugSession {
     /// the run first passes it (flushed after every command).
     public func record(to path: String) throws {
         guard let header = traceHeader else { throw DebugError("no trace header for this session") }
-        let writer = try TraceWriter(path: path, header: header)
-        for i in 0..<timeline.highWater { try writer.append(timeline.events[i], memoryDigest: endDigestIfEnd(i)) }
-        try writer.flush()
+        let writer = try writeTrace(path, header: header, events: timeline.highWater)
         recordingWriter = writer
         recordingPath = path
+    }
+
+    /// A trace at `path` holding the timeline's first `count` events, flushed.
+    func writeTrace(_ path: String, header: TraceHeader, events count: Int) throws -> TraceWriter {
+        let writer = try TraceWriter(path: path, header: header)
+        for i in 0..<count { try writer.append(timeline.events[i], memoryDigest: endDigestIfEnd(i)) }
+        try writer.flush()
+        return writer
     }
 
     /// The events the timeline passes for the first time go to the recording, if any.
@@ -63,11 +69,8 @@ extension DebugSession {
     func saveTrace(_ path: String) throws {
         guard let header = traceHeader else { throw DebugError("no trace header for this session") }
         let count = timeline.live == nil ? timeline.events.count : timeline.highWater
-        let writer: TraceWriter
         do {
-            writer = try TraceWriter(path: path, header: header)
-            for i in 0..<count { try writer.append(timeline.events[i], memoryDigest: endDigestIfEnd(i)) }
-            try writer.flush()
+            _ = try writeTrace(path, header: header, events: count)
         } catch let e as TraceFormatError {
             throw DebugError("\(e)")
         }

@@ -138,29 +138,43 @@ struct DebugInfo {
         self.loc = loc
         self.loclists = loclists
         var abbrevCache: [UInt64: [UInt64: Abbreviation]] = [:]
-        var offset = 0
-        while offset < info.count {
-            var r = ByteReader(info, from: offset)
-            let unitEnd: Int
-            do throws(DWARFError) {
-                let (length, _) = try r.initialLength()
-                guard length <= r.remaining else { throw DWARFError("unit length runs past the end of the section") }
-                unitEnd = r.offset + length
-            } catch {
-                warnings.append(".debug_info unit at 0x\(String(offset, radix: 16)): \(error.message); rest of section ignored")
-                break
-            }
+        let (units, sectionProblem) = Self.unitOffsets(in: info)
+        for offset in units {
             do {
                 try readUnit(at: offset, cache: &abbrevCache)
             } catch {
-                warnings.append(".debug_info unit at 0x\(String(offset, radix: 16)): \(error.message); unit ignored")
+                warnings.append(Self.unitIgnored(at: offset, error))
             }
-            offset = unitEnd
         }
+        if let sectionProblem { warnings.append(sectionProblem) }
         functions.sort { $0.start < $1.start }
     }
 
     // MARK: Units and DIEs
+
+    /// The offsets of the units in the `.debug_info` bytes `section`, in order. A unit whose
+    /// length cannot be read ends the list, with a warning about the rest of the section.
+    static func unitOffsets(in section: [UInt8]) -> (offsets: [Int], warning: String?) {
+        var offsets: [Int] = []
+        var offset = 0
+        while offset < section.count {
+            var r = ByteReader(section, from: offset)
+            do throws(DWARFError) {
+                let (length, _) = try r.initialLength()
+                guard length <= r.remaining else { throw DWARFError("unit length runs past the end of the section") }
+                offsets.append(offset)
+                offset = r.offset + length
+            } catch {
+                return (offsets, ".debug_info unit at 0x\(String(offset, radix: 16)): \(error.message); rest of section ignored")
+            }
+        }
+        return (offsets, nil)
+    }
+
+    /// The warning for a unit that could not be read (and is left out).
+    static func unitIgnored(at offset: Int, _ error: DWARFError) -> String {
+        ".debug_info unit at 0x\(String(offset, radix: 16)): \(error.message); unit ignored"
+    }
 
     /// Reads the header of the unit at `offset` and its abbreviations (cached by table offset).
     /// Returns the unit, its abbreviations and a reader bounded by the unit, at its first DIE; nil

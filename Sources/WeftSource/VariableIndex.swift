@@ -104,26 +104,15 @@ final class VariableIndex {
         for p in programs { byStmtList[p.offset] = p }
         self.programs = byStmtList
         var cache: [UInt64: [UInt64: DebugInfo.Abbreviation]] = [:]
-        var offset = 0
-        let section = info.info
-        while offset < section.count {
-            var r = ByteReader(section, from: offset)
-            let unitEnd: Int
-            do throws(DWARFError) {
-                let (length, _) = try r.initialLength()
-                guard length <= r.remaining else { throw DWARFError("unit length runs past the end of the section") }
-                unitEnd = r.offset + length
-            } catch {
-                warnings.append(".debug_info unit at 0x\(String(offset, radix: 16)): \(error.message); rest of section ignored")
-                break
-            }
+        let (units, sectionProblem) = DebugInfo.unitOffsets(in: info.info)
+        for offset in units {
             do {
                 try readUnit(at: offset, cache: &cache)
             } catch {
-                warnings.append(".debug_info unit at 0x\(String(offset, radix: 16)): \(error.message); unit ignored")
+                warnings.append(DebugInfo.unitIgnored(at: offset, error))
             }
-            offset = unitEnd
         }
+        if let sectionProblem { warnings.append(sectionProblem) }
         for (i, e) in entries.enumerated() where e.parent >= 0 {
             children[e.parent, default: []].append(i)
         }

@@ -32,6 +32,14 @@ public struct DebugState {
     /// which code ran; different instructions may share a bit).
     public var coverage: UnsafeMutablePointer<UInt64>?
     public var coverageMask: UInt = 0
+
+    /// The bit of a ``coverage`` bitmap of `mask + 1` bits that stands for the instruction at
+    /// `codeAddress` (code is in 4-byte units, so the low two bits carry nothing).
+    @inline(__always)
+    public static func coverageBit(_ codeAddress: UInt, mask: UInt) -> (word: Int, bit: UInt64) {
+        let bit = (codeAddress >> 2) & mask
+        return (Int(bit >> 6), 1 << UInt64(bit & 63))
+    }
     /// Why the thread last paused.
     public internal(set) var pauseReason: PauseReason?
     /// The next check is for an instruction that already passed it (resuming after a pause or
@@ -109,8 +117,8 @@ extension ExecutionThread {
             }
         }
         if let c = debug.coverage {
-            let bit = (address >> 2) & debug.coverageMask
-            c[Int(bit >> 6)] |= 1 << UInt64(bit & 63)
+            let (word, bit) = DebugState.coverageBit(address, mask: debug.coverageMask)
+            c[word] |= bit
         }
         debug.instructionCount = count &+ 1
         return false
