@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import WeftInterpreter
 
 /// What one stretch of the run (from a snapshot to the next) did, in summary: the code it ran
@@ -26,6 +31,12 @@ struct SegmentActivity {
             if code[mid].index < index { lo = mid + 1 } else { hi = mid }
         }
         return lo < code.count && code[lo].index == index && code[lo].word & bit != 0
+    }
+
+    /// Whether any of `addresses` is marked: for an instruction's
+    /// ``CompiledFunction/coverageCandidates(ofCodeAddress:)``, whether it may have run.
+    func ranAny(_ addresses: [UInt]) -> Bool {
+        addresses.contains { ran(codeAddress: $0) }
     }
 }
 
@@ -135,58 +146,63 @@ extension SegmentActivity {
     }
 }
 
-/// Collects the activity of the stretch the run is in, the first time the run passes it. Code
-/// is noted by the interpreter (``DebugState/coverage`` points at ``coverage`` while the run is
-/// new); memory by the session's probe, whose `noteAccess` runs on every access, so it only
-/// sets bits.
+/// Collects the activity of the stretch the run is in, the first time the run passes it. The
+/// interpreter marks both while the run is new: code through ``DebugState/coverage`` (where
+/// control arrives other than by falling through) and memory through
+/// ``DebugState/readGranules`` and ``DebugState/writtenGranules``, which point at this
+/// recorder's bitmaps; WASI writes are noted here with ``noteAccess(address:size:isWrite:)``.
 final class ActivityRecorder {
     /// True while the run is new (at the session's frontier); re-execution repeats what the
     /// summaries already hold.
     var recording = true
     /// Bytes per granule, as a shift: 256-byte granules.
-    static let shift: UInt64 = 8
+    static let shift: UInt64 = DebugState.granuleShift
     /// The code bitmap's size: 2^17 bits (16 KiB).
     static let coverageMask: UInt = (1 << 17) - 1
     let coverage: UnsafeMutablePointer<UInt64>
     private static var coverageWords: Int { Int(coverageMask + 1) / 64 }
-    private var written: UnsafeMutablePointer<UInt64>
-    private var touched: UnsafeMutablePointer<UInt64>
-    /// Words allocated in each memory bitset, and the highest word set since the last `take()`.
-    private var capacity: Int
-    private var used = 0
+    /// Granules read and written: bitmaps covering every address a wasm32 access reaches,
+    /// mapped lazily (only the pages holding set bits cost memory).
+    let read: UnsafeMutablePointer<UInt64>
+    let written: UnsafeMutablePointer<UInt64>
+    private static var granuleBytes: Int { DebugState.granuleWords * 8 }
+    /// The bitmap words that may hold set bits: those of the memory's current size.
+    var memoryBytes: () -> Int = { 0 }
+    /// The most words scanned or cleared so far (memory only grows, but a restore may shrink it).
+    private var span = 0
 
     init() {
-        capacity = 1024
-        written = .allocate(capacity: capacity)
-        written.initialize(repeating: 0, count: capacity)
-        touched = .allocate(capacity: capacity)
-        touched.initialize(repeating: 0, count: capacity)
+        func map() -> UnsafeMutablePointer<UInt64> {
+            guard let p = mmap(nil, Self.granuleBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+                p != MAP_FAILED
+            else { fatalError("weft: cannot map the debugger's access bitmaps") }
+            return p.bindMemory(to: UInt64.self, capacity: DebugState.granuleWords)
+        }
+        read = map()
+        written = map()
         coverage = .allocate(capacity: Self.coverageWords)
         coverage.initialize(repeating: 0, count: Self.coverageWords)
     }
 
     deinit {
-        written.deallocate()
-        touched.deallocate()
+        munmap(read, Self.granuleBytes)
+        munmap(written, Self.granuleBytes)
         coverage.deallocate()
     }
 
-    @inline(__always)
+    /// Notes an access the interpreter does not see (a WASI call's writes).
     func noteAccess(address: UInt64, size: UInt64, isWrite: Bool) {
         guard recording, size > 0 else { return }
         var g = address >> Self.shift
-        let last = (address &+ size &- 1) >> Self.shift
+        let last = min((address &+ size &- 1) >> Self.shift, UInt64(DebugState.granuleWords * 64 - 1))
         guard last >= g else { return }  // wrapped: an out-of-bounds access that traps
+        let bits = isWrite ? written : read
         while true {
-            let word = Int(g >> 6)
-            if word >= capacity { grow(to: word + 1) }
-            let bit: UInt64 = 1 << (g & 63)
-            touched[word] |= bit
-            if isWrite { written[word] |= bit }
-            if word >= used { used = word + 1 }
+            bits[Int(g >> 6)] |= 1 << (g & 63)
             if g == last { break }
             g += 1
         }
+        span = max(span, Int(last >> 6) + 1)
     }
 
     /// Notes that the instruction at `codeAddress` ran (as the interpreter does).
@@ -196,37 +212,34 @@ final class ActivityRecorder {
         coverage[word] |= bit
     }
 
-    private func grow(to words: Int) {
-        // Guest addresses stay below 2^33 (a 32-bit address plus offset), so this is bounded.
-        let n = max(words, capacity * 2)
-        func widen(_ old: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePointer<UInt64> {
-            let wider = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
-            wider.initialize(repeating: 0, count: n)
-            wider.update(from: old, count: capacity)
-            old.deallocate()
-            return wider
-        }
-        written = widen(written)
-        touched = widen(touched)
-        capacity = n
+    /// Words of the granule bitmaps that may hold bits.
+    private func words() -> Int {
+        let bytes = memoryBytes()
+        let w = (bytes + (64 << Int(Self.shift)) - 1) >> (6 + Int(Self.shift)) + 1
+        span = min(max(span, w), DebugState.granuleWords)
+        return span
     }
 
     /// The activity collected so far, without clearing it.
     func current() -> SegmentActivity {
         var code: [(index: Int, word: UInt64)] = []
         for i in 0..<Self.coverageWords where coverage[i] != 0 { code.append((i, coverage[i])) }
+        let n = words()
+        let touched = UnsafeMutablePointer<UInt64>.allocate(capacity: max(n, 1))
+        defer { touched.deallocate() }
+        for i in 0..<n { touched[i] = read[i] | written[i] }
         return SegmentActivity(
             code: code,
-            written: GranuleRanges(bits: written, words: used, shift: Self.shift),
-            touched: GranuleRanges(bits: touched, words: used, shift: Self.shift))
+            written: GranuleRanges(bits: written, words: n, shift: Self.shift),
+            touched: GranuleRanges(bits: touched, words: n, shift: Self.shift))
     }
 
     /// The activity collected so far; starts over empty.
     func take() -> SegmentActivity {
         let result = current()
-        written.update(repeating: 0, count: used)
-        touched.update(repeating: 0, count: used)
-        used = 0
+        let n = words()
+        read.update(repeating: 0, count: n)
+        written.update(repeating: 0, count: n)
         coverage.update(repeating: 0, count: Self.coverageWords)
         return result
     }

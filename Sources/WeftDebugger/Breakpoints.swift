@@ -53,21 +53,47 @@ final class SessionProbe: ExecutionProbe {
     let inner: (any ExecutionProbe)?
     let activity: ActivityRecorder
 
+    /// The race detector's fast entry, if it has one.
+    let innerHook: AccessHook?
+
     init(session: DebugSession, tid: Int32, inner: (any ExecutionProbe)?, activity: ActivityRecorder) {
         self.session = session
         self.tid = tid
         self.inner = inner
         self.activity = activity
+        innerHook = inner?.accessHook
     }
 
+    var accessHook: AccessHook? {
+        AccessHook(context: Unmanaged.passUnretained(self).toOpaque()) { context, thread, address, size, flags in
+            Unmanaged<SessionProbe>.fromOpaque(context)._withUnsafeGuaranteedRef { probe in
+                AccessHook.withThread(thread) { t in probe.access(t, thread, address, size, flags) }
+            }
+        }
+    }
+
+    @inline(__always)
+    func access(_ thread: ExecutionThread, _ raw: UnsafeMutableRawPointer, _ address: UInt64, _ size: Int, _ flags: UInt32) {
+        if session.fresh, let hook = innerHook {
+            let known = session.races?.races.count ?? 0
+            hook.function(hook.context, raw, address, size, flags)
+            if (session.races?.races.count ?? 0) > known { session.raceFound(thread: tid, before: true) }
+        } else {
+            toDetector { $0.memoryAccess(thread: thread, address: address, size: size, isWrite: flags & AccessHook.write != 0, isAtomic: flags & AccessHook.atomic != 0) }
+        }
+        if session.watchActive {
+            session.checkWatch(thread: thread, tid: tid, address: address, size: UInt64(size), isWrite: flags & AccessHook.write != 0, hostCall: nil)
+        }
+    }
+
+    // The interpreter marks the session's activity bitmaps itself; the probe is called only
+    // while a watchpoint is enabled or the race detector is being fed.
     func memoryAccess(thread: ExecutionThread, address: UInt64, size: Int, isWrite: Bool, isAtomic: Bool) {
-        activity.noteAccess(address: address, size: UInt64(size), isWrite: isWrite)
         toDetector { $0.memoryAccess(thread: thread, address: address, size: size, isWrite: isWrite, isAtomic: isAtomic) }
         if session.watchActive { session.checkWatch(thread: thread, tid: tid, address: address, size: UInt64(size), isWrite: isWrite, hostCall: nil) }
     }
 
     func bulkAccess(thread: ExecutionThread, address: UInt64, size: UInt64, isWrite: Bool) {
-        activity.noteAccess(address: address, size: size, isWrite: isWrite)
         toDetector { $0.bulkAccess(thread: thread, address: address, size: size, isWrite: isWrite) }
         if session.watchActive, size > 0 { session.checkWatch(thread: thread, tid: tid, address: address, size: size, isWrite: isWrite, hostCall: nil) }
     }
@@ -114,7 +140,10 @@ extension DebugSession {
     /// Whether an access must be checked against watchpoints (kept in `watchActive`, which
     /// every access reads).
     func updateWatchActive() {
-        watchActive = !conditionsOff && watchpoints.contains { $0.enabled }
+        let active = !conditionsOff && watchpoints.contains { $0.enabled }
+        guard active != watchActive else { return }
+        watchActive = active
+        for info in runner.threadInfos { info.execution.updateDebug { setFreshState(&$0) } }
     }
 
     /// An access by `tid` of `size` bytes at `address`, before it happens: a watched range it
@@ -166,7 +195,10 @@ extension DebugSession {
     // MARK: Breakpoint table
 
     /// Rebuilds the code-address list every thread checks.
+    /// Patches the enabled breakpoints into the code (and takes out the others); the
+    /// addresses stay in `siteBuffer` for `info` and the stretch summaries.
     func rebuildSites() {
+        let old = siteBuffer.map { Set($0) } ?? []
         siteBuffer?.deallocate()
         siteBuffer = nil
         let all = breakpoints.filter(\.enabled).flatMap(\.addresses)
@@ -175,7 +207,21 @@ extension DebugSession {
             _ = b.initialize(from: all)
             siteBuffer = b
         }
+        let new = Set(all)
+        for address in old.subtracting(new) { function(containingCode: address)?.clearBreakpoint(atCodeAddress: address) }
+        for address in new.subtracting(old) { function(containingCode: address)?.setBreakpoint(atCodeAddress: address) }
         applyConditions()
+    }
+
+    /// The function whose code holds `address`.
+    func function(containingCode address: UInt) -> CompiledFunction? {
+        compiled.functions.first { $0.contains(codeAddress: address) }
+    }
+
+    /// The code addresses whose coverage marks show that the instruction at `address` may
+    /// have run (see ``CompiledFunction/coverageCandidates(ofCodeAddress:)``).
+    func coverageCandidates(_ address: UInt) -> [UInt] {
+        function(containingCode: address)?.coverageCandidates(ofCodeAddress: address) ?? [address]
     }
 
     @discardableResult

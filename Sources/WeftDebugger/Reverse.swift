@@ -44,10 +44,10 @@ extension DebugSession {
     /// Whether a stretch with a given activity can hold a hit of an enabled breakpoint or
     /// watchpoint.
     func hitFilter() -> (SegmentActivity) -> Bool {
-        let sites = Array(Set(breakpoints.filter(\.enabled).flatMap(\.addresses)))
+        let sites = Array(Set(breakpoints.filter(\.enabled).flatMap(\.addresses))).map(coverageCandidates)
         let watched = watchpoints.filter(\.enabled)
         return { a in
-            if sites.contains(where: { a.ran(codeAddress: $0) }) { return true }
+            if sites.contains(where: { a.ranAny($0) }) { return true }
             return watched.contains { w in
                 let ranges = w.kind == .write ? a.written : a.touched
                 return ranges.overlaps(address: w.address, length: UInt64(w.length))

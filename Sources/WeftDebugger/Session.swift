@@ -134,8 +134,9 @@ public final class DebugSession {
         didSet {
             guard fresh != oldValue else { return }
             activity.recording = fresh
-            // Threads note the code they run only while the run is new.
-            for info in runner.threadInfos { info.execution.updateDebug { $0.coverage = fresh ? activity.coverage : nil } }
+            // Threads note the code they run and the memory they touch only while the run is
+            // new, and feed the race detector only then.
+            for info in runner.threadInfos { info.execution.updateDebug { setFreshState(&$0) } }
         }
     }
     /// What the stretch from each snapshot to the next did (`activities[i]` follows
@@ -204,6 +205,9 @@ public final class DebugSession {
             if self.lastEventWasFirstPass { self.replayedOutput?(fd, bytes) }
         }
         runner.betweenSlices = { [unowned self] in self.betweenSlices() }
+        activity.memoryBytes = { [unowned self] in
+            (self.program.importedMemory ?? self.runner.execution(of: 0)?.memory)?.byteCount ?? 0
+        }
         if let outcome = try runner.start() {
             throw DebugError("the program ended before its first instruction: \(describeOutcome(outcome))")
         }
@@ -211,6 +215,7 @@ public final class DebugSession {
     }
 
     deinit {
+        for f in compiled.functions { f.clearAllBreakpoints() }
         siteBuffer?.deallocate()
         historyRing?.deallocate()
         interrupt.deallocate()
@@ -295,15 +300,23 @@ public final class DebugSession {
 
     var motion: (step: StepRange?, stepThread: Int32?, belowDepth: Int, target: (Int32, UInt64)?) = (nil, nil, 0, nil)
 
+    /// The debugging settings that depend on whether the run is new.
+    func setFreshState(_ d: inout DebugState) {
+        d.coverage = fresh ? activity.coverage : nil
+        d.coverageMask = ActivityRecorder.coverageMask
+        d.readGranules = fresh ? activity.read : nil
+        d.writtenGranules = fresh ? activity.written : nil
+        d.probeEvents = watchActive || (fresh && races != nil)
+    }
+
     func configure(_ tid: Int32, _ e: ExecutionThread, step: StepRange?, stepThread: Int32?, belowDepth: Int, target: (Int32, UInt64)?) {
-        let sites = conditionsOff ? nil : siteBuffer.map { UnsafeBufferPointer($0) }
+        let breakpointsOn = !conditionsOff
         e.updateDebug { d in
-            d.breakpoints = sites
+            d.breakpointsActive = breakpointsOn
             d.step = tid == stepThread ? step : nil
             d.pauseBelowDepth = tid == stepThread ? belowDepth : 0
             d.pauseAtInstruction = target.flatMap { $0.0 == tid ? $0.1 : nil } ?? .max
-            d.coverage = fresh ? activity.coverage : nil
-            d.coverageMask = ActivityRecorder.coverageMask
+            setFreshState(&d)
             if tid == historyThread, let ring = historyRing {
                 if d.history != ring { d.historyWritten = 0 }
                 d.history = ring

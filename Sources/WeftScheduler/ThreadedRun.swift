@@ -305,9 +305,9 @@ public final class ThreadedRunner: SynchronizationHandler {
         e.yieldAtSyncPoints = true
         if options.schedule.kind != .rr {
             // Random and PCT explore interleavings, so they may switch threads between any two
-            // memory accesses; that needs the instrumented loop.
+            // memory accesses: each charges the budget (the loop's preempting variant, or the
+            // instrumented one when a probe is attached).
             e.preemptAtMemoryAccesses = true
-            if e.probe == nil { e.probe = NullProbe() }
         }
     }
 

@@ -1,6 +1,12 @@
 /// What a debugger asks of one thread: count its instructions and pause before an instruction
-/// when a condition holds. Everything here is checked once per instruction, and only in the
-/// instrumented loop (a thread with a ``ExecutionThread/probe``), so plain runs never see it.
+/// when a condition holds. It takes effect only in the debugging variant of the loop (a thread
+/// with ``enabled`` set), so plain runs never see it.
+///
+/// That loop keeps the count in a register and, per instruction, compares it with one limit
+/// (``fastLimit``): the nearest instruction target while nothing else is asked for, or 0 — every
+/// instruction takes the full check (``ExecutionThread/debugCheck``) — while a step, `finish`,
+/// a history ring or a pause request is in effect. Breakpoints cost nothing per instruction:
+/// they are patched into the code (``CompiledFunction/setBreakpoint(atCodeAddress:)``).
 public struct DebugState {
     /// Count instructions and check the conditions below.
     public var enabled = false
@@ -17,9 +23,11 @@ public struct DebugState {
     public var pauseBelowDepth = 0
     /// Pause when the thread leaves this code range at this depth (line stepping).
     public var step: StepRange?
-    /// Code addresses (``ExecutionThread/codeAddress``) to pause before; owned by the debugger,
-    /// shared by every thread (instances of a module share their code).
-    public var breakpoints: UnsafeBufferPointer<UInt>?
+    /// Breakpoints patched into the code pause this thread (off: they are passed over).
+    public var breakpointsActive = true
+    /// Report memory accesses, calls, returns and synchronization to the thread's probe (a
+    /// watchpoint or a race detector needs them); off, the probe is not called at all.
+    public var probeEvents = false
     /// When set, every executed instruction at a depth of at most ``historyMaxDepth`` is
     /// written here (a ring of ``historyCapacity`` entries, a power of two).
     public var history: UnsafeMutablePointer<HistoryEntry>?
@@ -27,11 +35,21 @@ public struct DebugState {
     public var historyMaxDepth = Int.max
     /// Entries written to ``history`` so far (the newest is at `(historyWritten - 1) & mask`).
     public var historyWritten = 0
-    /// When set, every executed instruction sets one bit here: bit `(codeAddress >> 2) &
-    /// coverageMask` (so a bitmap of `coverageMask + 1` bits, shared by threads, summarises
-    /// which code ran; different instructions may share a bit).
+    /// When set, the loop marks where control arrives other than by falling through: the target
+    /// of every taken branch, the entry of every called function, the instruction a return goes
+    /// back to, and where the thread resumes. Bit `(codeAddress >> 2) & coverageMask` of this
+    /// bitmap of `coverageMask + 1` bits (shared by threads; addresses may share a bit).
+    /// ``CompiledFunction/coverageCandidates(ofCodeAddress:)`` turns it into "may this
+    /// instruction have run".
     public var coverage: UnsafeMutablePointer<UInt64>?
     public var coverageMask: UInt = 0
+    /// When set, every load and store (and bulk operation) sets the bits of the 256-byte granules
+    /// it reads (``readGranules``) or writes (``writtenGranules``): bit `address >> 8`. Each
+    /// must have room for `2^33 >> 8` bits (the highest address plus offset a wasm32 access reaches).
+    public var readGranules: UnsafeMutablePointer<UInt64>?
+    public var writtenGranules: UnsafeMutablePointer<UInt64>?
+    public static let granuleShift: UInt64 = 8
+    public static let granuleWords = (1 << 33) / 256 / 64
 
     /// The bit of a ``coverage`` bitmap of `mask + 1` bits that stands for the instruction at
     /// `codeAddress` (code is in 4-byte units, so the low two bits carry nothing).
@@ -45,6 +63,12 @@ public struct DebugState {
     /// The next check is for an instruction that already passed it (resuming after a pause or
     /// a preemption right before a memory access): breakpoints do not fire again.
     var reentering = false
+    /// A patched breakpoint at this code address is passed over once (the thread resumed there).
+    var passBreakpointAt: UInt = 0
+    /// A breakpoint word taken out so that its instruction can run; put back after it.
+    var repatchAt: UnsafeMutablePointer<UInt32>?
+    /// The next full check is for the instruction just un-patched, already counted and checked.
+    var skipCheckOnce = false
 
     public init() {}
 
@@ -52,6 +76,17 @@ public struct DebugState {
     public mutating func reset(enabled: Bool) {
         self = DebugState()
         self.enabled = enabled
+    }
+
+    /// The count at which the loop must make the full check: 0 (every instruction) while
+    /// anything beyond instruction targets is in effect.
+    var fastLimit: UInt64 {
+        if pauseRequested || reentering || pauseBelowDepth > 0 || step != nil || history != nil || repatchAt != nil
+            || skipCheckOnce
+        {
+            return 0
+        }
+        return min(pauseAtInstruction, instructionBoundary)
     }
 }
 
@@ -85,9 +120,22 @@ public enum PauseReason: Equatable, Sendable {
 }
 
 extension ExecutionThread {
-    /// Decides, before the instruction at `pc`, whether the thread pauses; counts it if not.
+    /// The full check, before the instruction at `pc`: decides whether the thread pauses;
+    /// counts the instruction if not. The loop calls it when the count reaches
+    /// ``DebugState/fastLimit``.
     @inline(never)
     func debugCheck(_ pc: UnsafeMutablePointer<UInt32>, _ fn: UnsafeMutablePointer<FuncEntity>) -> Bool {
+        if debug.skipCheckOnce {
+            // The instruction whose breakpoint word was just taken out: it was counted and
+            // checked when the loop first met it.
+            debug.skipCheckOnce = false
+            return false
+        }
+        if let word = debug.repatchAt {
+            // The un-patched instruction ran: its breakpoint goes back.
+            word.pointee = UInt32(Op.breakpoint.rawValue)
+            debug.repatchAt = nil
+        }
         let count = debug.instructionCount
         let reentering = debug.reentering
         debug.reentering = false
@@ -106,19 +154,11 @@ extension ExecutionThread {
                 return pause(.stepped)
             }
         }
-        if !reentering {
-            if let sites = debug.breakpoints {
-                for s in sites where s == address { return pause(.breakpoint) }
-            }
-            if let ring = debug.history, depth <= debug.historyMaxDepth {
-                ring[debug.historyWritten & (debug.historyCapacity - 1)] = HistoryEntry(
-                    count: count, codeAddress: address, function: UInt(bitPattern: fn), depth: depth)
-                debug.historyWritten &+= 1
-            }
-        }
-        if let c = debug.coverage {
-            let (word, bit) = DebugState.coverageBit(address, mask: debug.coverageMask)
-            c[word] |= bit
+        if reentering, Op.decode(pc.pointee) == .breakpoint { debug.passBreakpointAt = address }
+        if !reentering, let ring = debug.history, depth <= debug.historyMaxDepth {
+            ring[debug.historyWritten & (debug.historyCapacity - 1)] = HistoryEntry(
+                count: count, codeAddress: address, function: UInt(bitPattern: fn), depth: depth)
+            debug.historyWritten &+= 1
         }
         debug.instructionCount = count &+ 1
         return false
@@ -129,11 +169,42 @@ extension ExecutionThread {
         }
     }
 
-    /// Turns debugging on (counting from 0) or off for this thread. Debugging needs the
-    /// instrumented loop, so a thread without a probe gets a ``NullProbe``.
+    /// The loop met a patched breakpoint word at `pc` (the instruction already counted): true
+    /// when the thread pauses there; otherwise the original word is put back for one
+    /// instruction (``DebugState/repatchAt``) and the loop executes it.
+    @inline(never)
+    func breakpointWord(_ pc: UnsafeMutablePointer<UInt32>, _ fn: UnsafeMutablePointer<FuncEntity>) -> Bool {
+        let address = UInt(bitPattern: pc)
+        let pass = debug.passBreakpointAt == address || !debug.breakpointsActive
+        debug.passBreakpointAt = 0
+        if !pass {
+            debug.pauseReason = .breakpoint
+            return true
+        }
+        guard let original = fn.pointee.compiled?.takeUnretainedValue().originalWord(atCodeAddress: address) else {
+            // Not a patch of this function's: nothing to run instead.
+            debug.pauseReason = .breakpoint
+            return true
+        }
+        pc.pointee = original
+        debug.repatchAt = pc
+        debug.skipCheckOnce = true
+        return false
+    }
+
+    /// Puts back a breakpoint word taken out for an instruction the loop left before finishing.
+    func repatchIfNeeded() {
+        if let word = debug.repatchAt {
+            word.pointee = UInt32(Op.breakpoint.rawValue)
+            debug.repatchAt = nil
+            debug.skipCheckOnce = false
+        }
+    }
+
+    /// Turns debugging on (counting from 0) or off for this thread; on, the thread runs the
+    /// debugging variant of the loop.
     public func enableDebugging(_ on: Bool = true) {
         debug.reset(enabled: on)
-        if on, probe == nil { probe = NullProbe() }
     }
 
     /// Changes the debugging conditions (not the instruction count).

@@ -61,7 +61,11 @@ public final class ExecutionThread {
     /// The result a blocked `memory.atomic.wait` returns when the thread resumes.
     public var pendingWaitResult: UInt32?
     /// Observes memory accesses, calls and synchronization; nil runs the uninstrumented loop.
-    public var probe: (any ExecutionProbe)?
+    public var probe: (any ExecutionProbe)? {
+        didSet { accessHook = probe?.accessHook }
+    }
+    /// The probe's fast entry for plain and atomic accesses, if it has one.
+    var accessHook: AccessHook?
     /// Decides what `memory.atomic.wait` / `notify` do; nil gives the single-thread behaviour.
     public weak var synchronization: (any SynchronizationHandler)?
     /// When set (and a probe is attached), the loop counts executed instructions per opcode here.
@@ -153,7 +157,13 @@ public final class ExecutionThread {
     public var lastAtomic: AtomicAccess? {
         guard syncInstructionLength > 0, let pc, let fn else { return nil }
         let at = pc - syncInstructionLength
-        guard let op = Op(rawValue: UInt16(truncatingIfNeeded: at.pointee & 0xFFFF)) else { return nil }
+        var word = at.pointee
+        if Op.decode(word) == .breakpoint,
+            let original = fn.pointee.compiled?.takeUnretainedValue().originalWord(atCodeAddress: UInt(bitPattern: at))
+        {
+            word = original
+        }
+        guard let op = Op(rawValue: UInt16(truncatingIfNeeded: word & 0xFFFF)) else { return nil }
         let (kind, width) = AtomicAccess.classify(op)
         guard let kind else { return nil }
         var access = AtomicAccess(kind: kind, address: syncAddress, width: width)
@@ -197,9 +207,9 @@ public final class ExecutionThread {
             self.pc = pc + 6
             pendingWaitResult = nil
         }
-        if probe != nil {
-            return run(Probed.self)
-        }
+        if debug.enabled { return run(Debugged.self) }
+        if probe != nil || opcodeCounts != nil { return run(Probed.self) }
+        if preemptAtMemoryAccesses { return run(Preempting.self) }
         return run(Unprobed.self)
     }
 
@@ -280,6 +290,36 @@ public protocol ExecutionProbe: AnyObject {
     func synchronization(thread: ExecutionThread, kind: SyncKind, address: UInt64)
 }
 
+extension ExecutionProbe {
+    /// No fast entry: accesses go to ``memoryAccess(thread:address:size:isWrite:isAtomic:)``.
+    public var accessHook: AccessHook? { nil }
+}
+
+/// A probe's fast entry for memory accesses: a C function and a context pointer (usually the
+/// probe itself, unretained), which the loop calls for every load and store instead of
+/// ``ExecutionProbe/memoryAccess(thread:address:size:isWrite:isAtomic:)``, with no reference
+/// counting or dynamic dispatch. The thread holds its probe, which keeps the context alive.
+public struct AccessHook {
+    /// `(context, thread, address, size, flags)`: the thread is an unretained
+    /// ``ExecutionThread``; `flags` holds ``write`` and ``atomic``.
+    public typealias Function = @convention(c) (UnsafeMutableRawPointer, UnsafeMutableRawPointer, UInt64, Int, UInt32) -> Void
+    public var context: UnsafeMutableRawPointer
+    public var function: Function
+    public static let write: UInt32 = 1
+    public static let atomic: UInt32 = 2
+
+    public init(context: UnsafeMutableRawPointer, function: Function) {
+        self.context = context
+        self.function = function
+    }
+
+    /// The thread a hook is called for (valid during the call).
+    @inline(__always)
+    public static func withThread<R>(_ thread: UnsafeMutableRawPointer, _ body: (ExecutionThread) -> R) -> R {
+        Unmanaged<ExecutionThread>.fromOpaque(thread)._withUnsafeGuaranteedRef(body)
+    }
+}
+
 public enum SyncKind: Sendable { case rmw, wait, notify, fence }
 
 /// One executed atomic instruction (see ``ExecutionThread/lastAtomic``).
@@ -345,13 +385,48 @@ public protocol SynchronizationHandler: AnyObject {
     func notify(thread: ExecutionThread, address: UInt64, count: UInt32) -> UInt32
 }
 
-/// Compile-time selection of the loop variant.
+/// Compile-time selection of the loop variant. Each is a specialization of the one loop, so a
+/// variant contains only the checks it needs.
 @usableFromInline
-protocol ExecutionMode { static var probed: Bool { get } }
+protocol ExecutionMode {
+    /// Reports accesses, calls and synchronization to the probe (in ``Debugged``, only while
+    /// ``DebugState/probeEvents`` is set), and may preempt at memory accesses.
+    static var probed: Bool { get }
+    /// Every plain load and store charges the yield budget (``ExecutionThread/preemptAtMemoryAccesses``)
+    /// with no probe: the random and PCT schedules' variant.
+    static var preempting: Bool { get }
+    /// Counts instructions and honours ``ExecutionThread/debug``.
+    static var debugged: Bool { get }
+}
+/// Plain runs: no checks at all.
 @usableFromInline
-enum Unprobed: ExecutionMode { @usableFromInline static var probed: Bool { false } }
+enum Unprobed: ExecutionMode {
+    @usableFromInline static var probed: Bool { false }
+    @usableFromInline static var preempting: Bool { false }
+    @usableFromInline static var debugged: Bool { false }
+}
+/// Random and PCT schedules without a probe: preemption points at memory accesses, nothing else.
 @usableFromInline
-enum Probed: ExecutionMode { @usableFromInline static var probed: Bool { true } }
+enum Preempting: ExecutionMode {
+    @usableFromInline static var probed: Bool { false }
+    @usableFromInline static var preempting: Bool { true }
+    @usableFromInline static var debugged: Bool { false }
+}
+/// A probe attached (a race detector, the opcode profile).
+@usableFromInline
+enum Probed: ExecutionMode {
+    @usableFromInline static var probed: Bool { true }
+    @usableFromInline static var preempting: Bool { false }
+    @usableFromInline static var debugged: Bool { false }
+}
+/// A debugger's thread: instruction counting, patched breakpoints, activity marking; the probe
+/// only when ``DebugState/probeEvents`` asks for it.
+@usableFromInline
+enum Debugged: ExecutionMode {
+    @usableFromInline static var probed: Bool { true }
+    @usableFromInline static var preempting: Bool { false }
+    @usableFromInline static var debugged: Bool { true }
+}
 
 // MARK: - Opcode profile (a developer aid: `weft run --profile-ops`)
 

@@ -4,6 +4,28 @@ import Glibc
 import Darwin
 #endif
 
+/// Sets the coverage bit of the instruction at `pc` (see ``DebugState/coverage``).
+@inline(__always) func markCoverage(_ cov: UnsafeMutablePointer<UInt64>, _ mask: UInt, _ pc: UnsafeMutablePointer<UInt32>) {
+    let bit = (UInt(bitPattern: pc) >> 2) & mask
+    cov[Int(bit >> 6)] |= 1 << UInt64(bit & 63)
+}
+/// Sets the bits of the granules (``DebugState/granuleShift``) an access of at most 8 bytes touches.
+@inline(__always) func markGranules(_ g: UnsafeMutablePointer<UInt64>, _ ea: UInt64, _ size: UInt64) {
+    let first = ea >> DebugState.granuleShift
+    let last = (ea &+ size &- 1) >> DebugState.granuleShift
+    g[Int(first >> 6)] |= 1 << (first & 63)
+    g[Int(last >> 6)] |= 1 << (last & 63)
+}
+/// Sets the bits of every granule in `[address, address + size)` (`size` > 0).
+@inline(never) func markGranuleRange(_ g: UnsafeMutablePointer<UInt64>, _ address: UInt64, _ size: UInt64) {
+    var i = address >> DebugState.granuleShift
+    let last = min((address &+ size &- 1) >> DebugState.granuleShift, UInt64(DebugState.granuleWords * 64 - 1))
+    while i <= last {
+        g[Int(i >> 6)] |= 1 << (i & 63)
+        i &+= 1
+    }
+}
+
 @inline(__always) func i32(_ fp: UnsafeMutablePointer<UInt64>, _ slot: UInt32) -> UInt32 {
     UInt32(truncatingIfNeeded: fp[Int(slot)])
 }
@@ -93,7 +115,7 @@ extension ExecutionThread {
     @inline(__always)
     func performCall<M: ExecutionMode>(
         _: M.Type, _ callee: UnsafeMutablePointer<FuncEntity>, base: UnsafeMutablePointer<UInt64>, length: Int,
-        _ pc: inout UnsafeMutablePointer<UInt32>, _ fp: inout UnsafeMutablePointer<UInt64>,
+        _ probing: Bool, _ pc: inout UnsafeMutablePointer<UInt32>, _ fp: inout UnsafeMutablePointer<UInt64>,
         _ fn: inout UnsafeMutablePointer<FuncEntity>, _ inst: inout UnsafeMutablePointer<InstanceData>,
         _ memData: inout UnsafeMutablePointer<MemoryData>?, _ memBase: inout UnsafeMutableRawPointer,
         _ memSize: inout UInt64, _ budget: inout Int, _ hostError: inout (any Error)?
@@ -110,7 +132,7 @@ extension ExecutionThread {
             return yieldAtSyncPoints ? .yield : .proceed
         }
         guard enter(callee, base: base, returnPC: pc + length, pc: &pc, fp: &fp, fn: &fn) else { return .stackExhausted }
-        if M.probed { probeCall(fn) }
+        if M.probed, probing { probeCall(fn) }
         if inst != fn.pointee.instance {
             inst = fn.pointee.instance
             memData = inst.pointee.memory
@@ -121,23 +143,69 @@ extension ExecutionThread {
         return budget <= 0 ? .yield : .proceed
     }
 
-    /// Reports a plain memory access to the probe; true when the thread should yield before it
-    /// (``preemptAtMemoryAccesses``). Only the instrumented loop calls it.
+    /// A plain load or store in an instrumented variant, before it happens: charges the yield
+    /// budget when accesses are preemption points (true: yield before it), marks the granules it
+    /// touches for a debugger, and reports it to the probe. The variants without these compile
+    /// none of it.
     @inline(__always)
-    func instrumentAccess(
-        _ pc: UnsafeMutablePointer<UInt32>, _ fn: UnsafeMutablePointer<FuncEntity>, _ ea: UInt64, _ size: Int,
-        _ isWrite: Bool, _ preempt: Bool, _ budget: inout Int
+    func instrumentAccess<M: ExecutionMode>(
+        _: M.Type, _ pc: UnsafeMutablePointer<UInt32>, _ fn: UnsafeMutablePointer<FuncEntity>, _ ea: UInt64, _ size: Int,
+        _ isWrite: Bool, _ preempt: Bool, _ probing: Bool, _ budget: inout Int, _ count: inout UInt64, _ limit: inout UInt64,
+        _ rg: UnsafeMutablePointer<UInt64>?, _ wg: UnsafeMutablePointer<UInt64>?
     ) -> Bool {
-        if preempt {
+        if M.preempting || preempt {
             budget &-= 1
             if budget <= 0 {
                 // The access runs when the thread resumes; it is then the same instruction.
-                if debug.enabled { debug.instructionCount &-= 1; debug.reentering = true }
+                if M.debugged { count &-= 1; debug.reentering = true }
                 return true
             }
         }
-        probeAccess(pc, fn, ea, size, isWrite, false)
+        if M.debugged {
+            if let g = isWrite ? wg : rg { markGranules(g, ea, UInt64(size)) }
+            if probing {
+                debug.instructionCount = count
+                probeAccess(pc, fn, ea, size, isWrite, false)
+                limit = debug.fastLimit
+            }
+        } else if M.probed {
+            probeAccess(pc, fn, ea, size, isWrite, false)
+        }
         return false
+    }
+
+    /// An atomic access in an instrumented variant (after its bounds and alignment checks).
+    @inline(__always)
+    func atomicAccess<M: ExecutionMode>(
+        _: M.Type, _ pc: UnsafeMutablePointer<UInt32>, _ fn: UnsafeMutablePointer<FuncEntity>, _ ea: UInt64, _ size: Int,
+        _ isWrite: Bool, rmw: Bool, _ probing: Bool, _ count: UInt64, _ limit: inout UInt64,
+        _ rg: UnsafeMutablePointer<UInt64>?, _ wg: UnsafeMutablePointer<UInt64>?
+    ) {
+        if M.debugged {
+            if let g = isWrite ? wg : rg { markGranules(g, ea, UInt64(size)) }
+            if rmw, let g = rg { markGranules(g, ea, UInt64(size)) }
+            guard probing else { return }
+            debug.instructionCount = count
+        }
+        probeAccess(pc, fn, ea, size, isWrite, true)
+        if rmw { probeSync(pc, fn, .rmw, ea) }
+        if M.debugged { limit = debug.fastLimit }
+    }
+
+    /// A bulk access (`memory.fill`, `copy`, `init`) in an instrumented variant.
+    @inline(__always)
+    func bulkAccess<M: ExecutionMode>(
+        _: M.Type, _ pc: UnsafeMutablePointer<UInt32>, _ fn: UnsafeMutablePointer<FuncEntity>, _ address: UInt64, _ size: UInt64,
+        _ isWrite: Bool, _ probing: Bool, _ count: UInt64, _ limit: inout UInt64,
+        _ rg: UnsafeMutablePointer<UInt64>?, _ wg: UnsafeMutablePointer<UInt64>?
+    ) {
+        if M.debugged {
+            if size > 0, let g = isWrite ? wg : rg { markGranuleRange(g, address, size) }
+            guard probing else { return }
+            debug.instructionCount = count
+        }
+        probeBulk(pc, fn, address, size, isWrite)
+        if M.debugged { limit = debug.fastLimit }
     }
 
     /// The execution loop. `M` selects the variant: with ``Probed`` every memory access, call and
@@ -152,42 +220,57 @@ extension ExecutionThread {
         var memSize = UInt64(memData?.pointee.byteCount ?? 0)
         var budget = yieldBudget
         let syncPoints = yieldAtSyncPoints
-        let preemptAccesses = M.probed && preemptAtMemoryAccesses
+        let preemptAccesses = M.preempting || (M.probed && preemptAtMemoryAccesses)
         var trap: Trap.Kind?
         var hostError: (any Error)?
         var yielded = false
         var blocked = false
         var finished = false
         var paused = false
-        // One test per instruction in the instrumented loop covers the opcode profile and every
-        // debugging condition; the plain loop has none.
-        // Neither changes while the loop runs, so they are read once.
-        let debugging = M.probed && debug.enabled
-        let counts = M.probed ? opcodeCounts : nil
-        let perInstruction = debugging || counts != nil
+        // The debugging loop counts instructions in a register and makes the full check only
+        // when the count reaches `limit` (``DebugState/fastLimit``); the probed loop may count
+        // opcodes; the others have no per-instruction work. None of these settings changes while
+        // the loop runs (a probe that asks for a pause makes the loop read `limit` again).
+        let counts = M.probed && !M.debugged ? opcodeCounts : nil
+        let probing = M.probed && (!M.debugged || debug.probeEvents)
+        var count: UInt64 = M.debugged ? debug.instructionCount : 0
+        var limit: UInt64 = M.debugged ? debug.fastLimit : .max
+        let cov = M.debugged ? debug.coverage : nil
+        let covMask = debug.coverageMask
+        let rg = M.debugged ? debug.readGranules : nil
+        let wg = M.debugged ? debug.writtenGranules : nil
+        if M.debugged, let cov { markCoverage(cov, covMask, pc) }
 
         loop: while true {
-            if M.probed, perInstruction {
-                if debugging, debugCheck(pc, fn) { paused = true; break loop }
-                if let counts { counts[Int(pc.pointee & 0xFFFF)] += 1 }
+            if M.debugged {
+                if count >= limit {
+                    debug.instructionCount = count
+                    if debugCheck(pc, fn) { paused = true; break loop }
+                    count = debug.instructionCount
+                    limit = debug.fastLimit
+                } else {
+                    count &+= 1
+                }
+            } else if M.probed, let counts {
+                counts[Int(pc.pointee & 0xFFFF)] += 1
             }
             switch Op.decode(pc.pointee) {
             case .unreachable:
                 trap = .unreachable
                 break loop
             case .br:
-                pc = pc.advanced(by: Int(Int32(bitPattern: pc[1])))
+                pc = pc.advanced(by: Int(Int32(bitPattern: pc[1]))); if M.debugged, let cov { markCoverage(cov, covMask, pc) }
             case .brBack:
-                pc = pc.advanced(by: Int(Int32(bitPattern: pc[1])))
+                pc = pc.advanced(by: Int(Int32(bitPattern: pc[1]))); if M.debugged, let cov { markCoverage(cov, covMask, pc) }
                 budget &-= 1
                 if budget <= 0 { yielded = true; break loop }
             case .brIf:
-                if i32(fp, pc[1]) != 0 { pc = pc.advanced(by: Int(Int32(bitPattern: pc[2]))) } else { pc += 3 }
+                if i32(fp, pc[1]) != 0 { pc = pc.advanced(by: Int(Int32(bitPattern: pc[2]))); if M.debugged, let cov { markCoverage(cov, covMask, pc) } } else { pc += 3 }
             case .brIfNot:
-                if i32(fp, pc[1]) == 0 { pc = pc.advanced(by: Int(Int32(bitPattern: pc[2]))) } else { pc += 3 }
+                if i32(fp, pc[1]) == 0 { pc = pc.advanced(by: Int(Int32(bitPattern: pc[2]))); if M.debugged, let cov { markCoverage(cov, covMask, pc) } } else { pc += 3 }
             case .brIfBack:
                 if i32(fp, pc[1]) != 0 {
-                    pc = pc.advanced(by: Int(Int32(bitPattern: pc[2])))
+                    pc = pc.advanced(by: Int(Int32(bitPattern: pc[2]))); if M.debugged, let cov { markCoverage(cov, covMask, pc) }
                     budget &-= 1
                     if budget <= 0 { yielded = true; break loop }
                 } else {
@@ -197,11 +280,12 @@ extension ExecutionThread {
                 let i = i32(fp, pc[1])
                 let n = pc[2]
                 let k = i < n ? i : n
-                pc = pc.advanced(by: Int(Int32(bitPattern: pc[3 + Int(k)])))
+                pc = pc.advanced(by: Int(Int32(bitPattern: pc[3 + Int(k)]))); if M.debugged, let cov { markCoverage(cov, covMask, pc) }
             case .call:
                 let callee = inst.pointee.functions[Int(pc[1])]
-                switch performCall(M.self, callee, base: fp + Int(pc[2]), length: 3, &pc, &fp, &fn, &inst, &memData, &memBase, &memSize, &budget, &hostError) {
-                case .proceed: break
+                if M.debugged { debug.instructionCount = count }
+                switch performCall(M.self, callee, base: fp + Int(pc[2]), length: 3, probing, &pc, &fp, &fn, &inst, &memData, &memBase, &memSize, &budget, &hostError) {
+                case .proceed: if M.debugged, let cov { markCoverage(cov, covMask, pc) }
                 case .yield: yielded = true; break loop
                 case .stackExhausted: trap = .callStackExhausted; break loop
                 case .hostError: break loop
@@ -217,8 +301,9 @@ extension ExecutionThread {
                 guard callee.pointee.typeID == inst.pointee.typeIDs[Int(pc[1])] else {
                     trap = .indirectCallTypeMismatch; break loop
                 }
-                switch performCall(M.self, callee, base: fp + Int(pc[4]), length: 5, &pc, &fp, &fn, &inst, &memData, &memBase, &memSize, &budget, &hostError) {
-                case .proceed: break
+                if M.debugged { debug.instructionCount = count }
+                switch performCall(M.self, callee, base: fp + Int(pc[4]), length: 5, probing, &pc, &fp, &fn, &inst, &memData, &memBase, &memSize, &budget, &hostError) {
+                case .proceed: if M.debugged, let cov { markCoverage(cov, covMask, pc) }
                 case .yield: yielded = true; break loop
                 case .stackExhausted: trap = .callStackExhausted; break loop
                 case .hostError: break loop
@@ -227,18 +312,20 @@ extension ExecutionThread {
                 guard let callee = UnsafeMutablePointer<FuncEntity>(bitPattern: UInt(fp[Int(pc[2])])) else {
                     trap = .nullFunctionReference; break loop
                 }
-                switch performCall(M.self, callee, base: fp + Int(pc[3]), length: 4, &pc, &fp, &fn, &inst, &memData, &memBase, &memSize, &budget, &hostError) {
-                case .proceed: break
+                if M.debugged { debug.instructionCount = count }
+                switch performCall(M.self, callee, base: fp + Int(pc[3]), length: 4, probing, &pc, &fp, &fn, &inst, &memData, &memBase, &memSize, &budget, &hostError) {
+                case .proceed: if M.debugged, let cov { markCoverage(cov, covMask, pc) }
                 case .yield: yielded = true; break loop
                 case .stackExhausted: trap = .callStackExhausted; break loop
                 case .hostError: break loop
                 }
             case .ret:
-                if M.probed { probe?.return(thread: self) }
+                if M.probed, probing { probe?.return(thread: self) }
                 if depth == 0 { finished = true; break loop }
                 depth -= 1
                 let f = frames[depth]
                 pc = f.pc
+                if M.debugged, let cov { markCoverage(cov, covMask, pc) }
                 fp = f.fp
                 fn = f.fn
                 if inst != fn.pointee.instance {
@@ -275,146 +362,146 @@ extension ExecutionThread {
                 if fp[Int(pc[1])] == 0 { trap = .nullReference; break loop }
                 pc += 2
             case .brOnNull:
-                if fp[Int(pc[1])] == 0 { pc = pc.advanced(by: Int(Int32(bitPattern: pc[2]))) } else { pc += 3 }
+                if fp[Int(pc[1])] == 0 { pc = pc.advanced(by: Int(Int32(bitPattern: pc[2]))); if M.debugged, let cov { markCoverage(cov, covMask, pc) } } else { pc += 3 }
             case .brOnNonNull:
-                if fp[Int(pc[1])] != 0 { pc = pc.advanced(by: Int(Int32(bitPattern: pc[2]))) } else { pc += 3 }
+                if fp[Int(pc[1])] != 0 { pc = pc.advanced(by: Int(Int32(bitPattern: pc[2]))); if M.debugged, let cov { markCoverage(cov, covMask, pc) } } else { pc += 3 }
             case .load8s:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed, instrumentAccess(pc, fn, ea, 1, false, preemptAccesses, &budget) { yielded = true; break loop }
+                if M.probed || M.preempting, instrumentAccess(M.self, pc, fn, ea, 1, false, preemptAccesses, probing, &budget, &count, &limit, rg, wg) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(bitPattern: Int64(memBase.load(fromByteOffset: Int(ea), as: Int8.self)))
                 pc += 4
             case .load8u:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed, instrumentAccess(pc, fn, ea, 1, false, preemptAccesses, &budget) { yielded = true; break loop }
+                if M.probed || M.preempting, instrumentAccess(M.self, pc, fn, ea, 1, false, preemptAccesses, probing, &budget, &count, &limit, rg, wg) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt8.self))
                 pc += 4
             case .load16s:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed, instrumentAccess(pc, fn, ea, 2, false, preemptAccesses, &budget) { yielded = true; break loop }
+                if M.probed || M.preempting, instrumentAccess(M.self, pc, fn, ea, 2, false, preemptAccesses, probing, &budget, &count, &limit, rg, wg) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(bitPattern: Int64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: Int16.self)))
                 pc += 4
             case .load16u:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed, instrumentAccess(pc, fn, ea, 2, false, preemptAccesses, &budget) { yielded = true; break loop }
+                if M.probed || M.preempting, instrumentAccess(M.self, pc, fn, ea, 2, false, preemptAccesses, probing, &budget, &count, &limit, rg, wg) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: UInt16.self))
                 pc += 4
             case .load32s:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed, instrumentAccess(pc, fn, ea, 4, false, preemptAccesses, &budget) { yielded = true; break loop }
+                if M.probed || M.preempting, instrumentAccess(M.self, pc, fn, ea, 4, false, preemptAccesses, probing, &budget, &count, &limit, rg, wg) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(bitPattern: Int64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: Int32.self)))
                 pc += 4
             case .load32u:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed, instrumentAccess(pc, fn, ea, 4, false, preemptAccesses, &budget) { yielded = true; break loop }
+                if M.probed || M.preempting, instrumentAccess(M.self, pc, fn, ea, 4, false, preemptAccesses, probing, &budget, &count, &limit, rg, wg) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: UInt32.self))
                 pc += 4
             case .load64:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed, instrumentAccess(pc, fn, ea, 8, false, preemptAccesses, &budget) { yielded = true; break loop }
+                if M.probed || M.preempting, instrumentAccess(M.self, pc, fn, ea, 8, false, preemptAccesses, probing, &budget, &count, &limit, rg, wg) { yielded = true; break loop }
                 fp[Int(pc[1])] = memBase.loadUnaligned(fromByteOffset: Int(ea), as: UInt64.self)
                 pc += 4
             case .store8:
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed, instrumentAccess(pc, fn, ea, 1, true, preemptAccesses, &budget) { yielded = true; break loop }
+                if M.probed || M.preempting, instrumentAccess(M.self, pc, fn, ea, 1, true, preemptAccesses, probing, &budget, &count, &limit, rg, wg) { yielded = true; break loop }
                 memBase.storeBytes(of: UInt8(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt8.self)
                 pc += 4
             case .store16:
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed, instrumentAccess(pc, fn, ea, 2, true, preemptAccesses, &budget) { yielded = true; break loop }
+                if M.probed || M.preempting, instrumentAccess(M.self, pc, fn, ea, 2, true, preemptAccesses, probing, &budget, &count, &limit, rg, wg) { yielded = true; break loop }
                 memBase.storeBytes(of: UInt16(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt16.self)
                 pc += 4
             case .store32:
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed, instrumentAccess(pc, fn, ea, 4, true, preemptAccesses, &budget) { yielded = true; break loop }
+                if M.probed || M.preempting, instrumentAccess(M.self, pc, fn, ea, 4, true, preemptAccesses, probing, &budget, &count, &limit, rg, wg) { yielded = true; break loop }
                 memBase.storeBytes(of: UInt32(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt32.self)
                 pc += 4
             case .store64:
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed, instrumentAccess(pc, fn, ea, 8, true, preemptAccesses, &budget) { yielded = true; break loop }
+                if M.probed || M.preempting, instrumentAccess(M.self, pc, fn, ea, 8, true, preemptAccesses, probing, &budget, &count, &limit, rg, wg) { yielded = true; break loop }
                 memBase.storeBytes(of: UInt64(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt64.self)
                 pc += 4
             case .load8sX:
                 let ea = UInt64(i32(fp, pc[2]) &+ i32(fp, pc[3])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed, instrumentAccess(pc, fn, ea, 1, false, preemptAccesses, &budget) { yielded = true; break loop }
+                if M.probed || M.preempting, instrumentAccess(M.self, pc, fn, ea, 1, false, preemptAccesses, probing, &budget, &count, &limit, rg, wg) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(bitPattern: Int64(memBase.load(fromByteOffset: Int(ea), as: Int8.self)))
                 pc += 5
             case .load8uX:
                 let ea = UInt64(i32(fp, pc[2]) &+ i32(fp, pc[3])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed, instrumentAccess(pc, fn, ea, 1, false, preemptAccesses, &budget) { yielded = true; break loop }
+                if M.probed || M.preempting, instrumentAccess(M.self, pc, fn, ea, 1, false, preemptAccesses, probing, &budget, &count, &limit, rg, wg) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt8.self))
                 pc += 5
             case .load16sX:
                 let ea = UInt64(i32(fp, pc[2]) &+ i32(fp, pc[3])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed, instrumentAccess(pc, fn, ea, 2, false, preemptAccesses, &budget) { yielded = true; break loop }
+                if M.probed || M.preempting, instrumentAccess(M.self, pc, fn, ea, 2, false, preemptAccesses, probing, &budget, &count, &limit, rg, wg) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(bitPattern: Int64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: Int16.self)))
                 pc += 5
             case .load16uX:
                 let ea = UInt64(i32(fp, pc[2]) &+ i32(fp, pc[3])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed, instrumentAccess(pc, fn, ea, 2, false, preemptAccesses, &budget) { yielded = true; break loop }
+                if M.probed || M.preempting, instrumentAccess(M.self, pc, fn, ea, 2, false, preemptAccesses, probing, &budget, &count, &limit, rg, wg) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: UInt16.self))
                 pc += 5
             case .load32sX:
                 let ea = UInt64(i32(fp, pc[2]) &+ i32(fp, pc[3])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed, instrumentAccess(pc, fn, ea, 4, false, preemptAccesses, &budget) { yielded = true; break loop }
+                if M.probed || M.preempting, instrumentAccess(M.self, pc, fn, ea, 4, false, preemptAccesses, probing, &budget, &count, &limit, rg, wg) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(bitPattern: Int64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: Int32.self)))
                 pc += 5
             case .load32uX:
                 let ea = UInt64(i32(fp, pc[2]) &+ i32(fp, pc[3])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed, instrumentAccess(pc, fn, ea, 4, false, preemptAccesses, &budget) { yielded = true; break loop }
+                if M.probed || M.preempting, instrumentAccess(M.self, pc, fn, ea, 4, false, preemptAccesses, probing, &budget, &count, &limit, rg, wg) { yielded = true; break loop }
                 fp[Int(pc[1])] = UInt64(memBase.loadUnaligned(fromByteOffset: Int(ea), as: UInt32.self))
                 pc += 5
             case .load64X:
                 let ea = UInt64(i32(fp, pc[2]) &+ i32(fp, pc[3])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed, instrumentAccess(pc, fn, ea, 8, false, preemptAccesses, &budget) { yielded = true; break loop }
+                if M.probed || M.preempting, instrumentAccess(M.self, pc, fn, ea, 8, false, preemptAccesses, probing, &budget, &count, &limit, rg, wg) { yielded = true; break loop }
                 fp[Int(pc[1])] = memBase.loadUnaligned(fromByteOffset: Int(ea), as: UInt64.self)
                 pc += 5
             case .store8X:
                 let ea = UInt64(i32(fp, pc[1]) &+ i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed, instrumentAccess(pc, fn, ea, 1, true, preemptAccesses, &budget) { yielded = true; break loop }
+                if M.probed || M.preempting, instrumentAccess(M.self, pc, fn, ea, 1, true, preemptAccesses, probing, &budget, &count, &limit, rg, wg) { yielded = true; break loop }
                 memBase.storeBytes(of: UInt8(truncatingIfNeeded: fp[Int(pc[3])]), toByteOffset: Int(ea), as: UInt8.self)
                 pc += 5
             case .store16X:
                 let ea = UInt64(i32(fp, pc[1]) &+ i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed, instrumentAccess(pc, fn, ea, 2, true, preemptAccesses, &budget) { yielded = true; break loop }
+                if M.probed || M.preempting, instrumentAccess(M.self, pc, fn, ea, 2, true, preemptAccesses, probing, &budget, &count, &limit, rg, wg) { yielded = true; break loop }
                 memBase.storeBytes(of: UInt16(truncatingIfNeeded: fp[Int(pc[3])]), toByteOffset: Int(ea), as: UInt16.self)
                 pc += 5
             case .store32X:
                 let ea = UInt64(i32(fp, pc[1]) &+ i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed, instrumentAccess(pc, fn, ea, 4, true, preemptAccesses, &budget) { yielded = true; break loop }
+                if M.probed || M.preempting, instrumentAccess(M.self, pc, fn, ea, 4, true, preemptAccesses, probing, &budget, &count, &limit, rg, wg) { yielded = true; break loop }
                 memBase.storeBytes(of: UInt32(truncatingIfNeeded: fp[Int(pc[3])]), toByteOffset: Int(ea), as: UInt32.self)
                 pc += 5
             case .store64X:
                 let ea = UInt64(i32(fp, pc[1]) &+ i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed, instrumentAccess(pc, fn, ea, 8, true, preemptAccesses, &budget) { yielded = true; break loop }
+                if M.probed || M.preempting, instrumentAccess(M.self, pc, fn, ea, 8, true, preemptAccesses, probing, &budget, &count, &limit, rg, wg) { yielded = true; break loop }
                 memBase.storeBytes(of: UInt64(truncatingIfNeeded: fp[Int(pc[3])]), toByteOffset: Int(ea), as: UInt64.self)
                 pc += 5
             case .atomicLoad8:
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 0 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 1, false, true) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 1, false, rmw: false, probing, count, &limit, rg, wg) }
                 fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt8.self))
                 pc += 4
                 if syncPoints { syncInstructionLength = 4; syncAddress = ea; yielded = true; break loop }
@@ -422,7 +509,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 0 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 1, true, true) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 1, true, rmw: false, probing, count, &limit, rg, wg) }
                 memBase.storeBytes(of: UInt8(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt8.self)
                 pc += 4
                 if syncPoints { syncInstructionLength = 4; syncAddress = ea; yielded = true; break loop }
@@ -430,7 +517,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 0 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 1, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 1, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt8.self)
                 let v = UInt8(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: old &+ v, toByteOffset: Int(ea), as: UInt8.self)
@@ -441,7 +528,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 0 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 1, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 1, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt8.self)
                 let v = UInt8(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: old &- v, toByteOffset: Int(ea), as: UInt8.self)
@@ -452,7 +539,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 0 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 1, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 1, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt8.self)
                 let v = UInt8(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: old & v, toByteOffset: Int(ea), as: UInt8.self)
@@ -463,7 +550,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 0 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 1, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 1, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt8.self)
                 let v = UInt8(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: old | v, toByteOffset: Int(ea), as: UInt8.self)
@@ -474,7 +561,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 0 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 1, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 1, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt8.self)
                 let v = UInt8(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: old ^ v, toByteOffset: Int(ea), as: UInt8.self)
@@ -485,7 +572,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 0 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 1, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 1, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt8.self)
                 let v = UInt8(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: v, toByteOffset: Int(ea), as: UInt8.self)
@@ -496,7 +583,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[5])
                 if ea &+ 1 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 0 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 1, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 1, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt8.self)
                 if old == UInt8(truncatingIfNeeded: fp[Int(pc[3])]) {
                     memBase.storeBytes(of: UInt8(truncatingIfNeeded: fp[Int(pc[4])]), toByteOffset: Int(ea), as: UInt8.self)
@@ -508,7 +595,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 1 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 2, false, true) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 2, false, rmw: false, probing, count, &limit, rg, wg) }
                 fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt16.self))
                 pc += 4
                 if syncPoints { syncInstructionLength = 4; syncAddress = ea; yielded = true; break loop }
@@ -516,7 +603,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 1 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 2, true, true) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 2, true, rmw: false, probing, count, &limit, rg, wg) }
                 memBase.storeBytes(of: UInt16(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt16.self)
                 pc += 4
                 if syncPoints { syncInstructionLength = 4; syncAddress = ea; yielded = true; break loop }
@@ -524,7 +611,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 1 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 2, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 2, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt16.self)
                 let v = UInt16(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: old &+ v, toByteOffset: Int(ea), as: UInt16.self)
@@ -535,7 +622,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 1 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 2, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 2, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt16.self)
                 let v = UInt16(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: old &- v, toByteOffset: Int(ea), as: UInt16.self)
@@ -546,7 +633,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 1 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 2, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 2, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt16.self)
                 let v = UInt16(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: old & v, toByteOffset: Int(ea), as: UInt16.self)
@@ -557,7 +644,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 1 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 2, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 2, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt16.self)
                 let v = UInt16(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: old | v, toByteOffset: Int(ea), as: UInt16.self)
@@ -568,7 +655,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 1 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 2, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 2, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt16.self)
                 let v = UInt16(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: old ^ v, toByteOffset: Int(ea), as: UInt16.self)
@@ -579,7 +666,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 1 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 2, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 2, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt16.self)
                 let v = UInt16(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: v, toByteOffset: Int(ea), as: UInt16.self)
@@ -590,7 +677,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[5])
                 if ea &+ 2 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 1 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 2, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 2, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt16.self)
                 if old == UInt16(truncatingIfNeeded: fp[Int(pc[3])]) {
                     memBase.storeBytes(of: UInt16(truncatingIfNeeded: fp[Int(pc[4])]), toByteOffset: Int(ea), as: UInt16.self)
@@ -602,7 +689,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 3 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 4, false, true) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 4, false, rmw: false, probing, count, &limit, rg, wg) }
                 fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt32.self))
                 pc += 4
                 if syncPoints { syncInstructionLength = 4; syncAddress = ea; yielded = true; break loop }
@@ -610,7 +697,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 3 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 4, true, true) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 4, true, rmw: false, probing, count, &limit, rg, wg) }
                 memBase.storeBytes(of: UInt32(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt32.self)
                 pc += 4
                 if syncPoints { syncInstructionLength = 4; syncAddress = ea; yielded = true; break loop }
@@ -618,7 +705,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 3 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 4, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 4, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt32.self)
                 let v = UInt32(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: old &+ v, toByteOffset: Int(ea), as: UInt32.self)
@@ -629,7 +716,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 3 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 4, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 4, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt32.self)
                 let v = UInt32(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: old &- v, toByteOffset: Int(ea), as: UInt32.self)
@@ -640,7 +727,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 3 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 4, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 4, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt32.self)
                 let v = UInt32(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: old & v, toByteOffset: Int(ea), as: UInt32.self)
@@ -651,7 +738,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 3 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 4, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 4, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt32.self)
                 let v = UInt32(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: old | v, toByteOffset: Int(ea), as: UInt32.self)
@@ -662,7 +749,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 3 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 4, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 4, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt32.self)
                 let v = UInt32(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: old ^ v, toByteOffset: Int(ea), as: UInt32.self)
@@ -673,7 +760,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 3 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 4, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 4, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt32.self)
                 let v = UInt32(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: v, toByteOffset: Int(ea), as: UInt32.self)
@@ -684,7 +771,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[5])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 3 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 4, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 4, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt32.self)
                 if old == UInt32(truncatingIfNeeded: fp[Int(pc[3])]) {
                     memBase.storeBytes(of: UInt32(truncatingIfNeeded: fp[Int(pc[4])]), toByteOffset: Int(ea), as: UInt32.self)
@@ -696,7 +783,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[3])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 7 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 8, false, true) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 8, false, rmw: false, probing, count, &limit, rg, wg) }
                 fp[Int(pc[1])] = UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt64.self))
                 pc += 4
                 if syncPoints { syncInstructionLength = 4; syncAddress = ea; yielded = true; break loop }
@@ -704,7 +791,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[1])) &+ UInt64(pc[3])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 7 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 8, true, true) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 8, true, rmw: false, probing, count, &limit, rg, wg) }
                 memBase.storeBytes(of: UInt64(truncatingIfNeeded: fp[Int(pc[2])]), toByteOffset: Int(ea), as: UInt64.self)
                 pc += 4
                 if syncPoints { syncInstructionLength = 4; syncAddress = ea; yielded = true; break loop }
@@ -712,7 +799,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 7 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 8, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 8, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt64.self)
                 let v = UInt64(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: old &+ v, toByteOffset: Int(ea), as: UInt64.self)
@@ -723,7 +810,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 7 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 8, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 8, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt64.self)
                 let v = UInt64(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: old &- v, toByteOffset: Int(ea), as: UInt64.self)
@@ -734,7 +821,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 7 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 8, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 8, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt64.self)
                 let v = UInt64(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: old & v, toByteOffset: Int(ea), as: UInt64.self)
@@ -745,7 +832,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 7 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 8, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 8, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt64.self)
                 let v = UInt64(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: old | v, toByteOffset: Int(ea), as: UInt64.self)
@@ -756,7 +843,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 7 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 8, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 8, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt64.self)
                 let v = UInt64(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: old ^ v, toByteOffset: Int(ea), as: UInt64.self)
@@ -767,7 +854,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 7 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 8, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 8, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt64.self)
                 let v = UInt64(truncatingIfNeeded: fp[Int(pc[3])])
                 memBase.storeBytes(of: v, toByteOffset: Int(ea), as: UInt64.self)
@@ -778,7 +865,7 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[5])
                 if ea &+ 8 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 7 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeAccess(pc, fn, ea, 8, true, true); probeSync(pc, fn, .rmw, ea) }
+                if M.probed { atomicAccess(M.self, pc, fn, ea, 8, true, rmw: true, probing, count, &limit, rg, wg) }
                 let old = memBase.load(fromByteOffset: Int(ea), as: UInt64.self)
                 if old == UInt64(truncatingIfNeeded: fp[Int(pc[3])]) {
                     memBase.storeBytes(of: UInt64(truncatingIfNeeded: fp[Int(pc[4])]), toByteOffset: Int(ea), as: UInt64.self)
@@ -806,15 +893,15 @@ extension ExecutionThread {
             case .memoryFill:
                 let d = UInt64(i32(fp, pc[1])), v = i32(fp, pc[2]), n = UInt64(i32(fp, pc[3]))
                 if d &+ n > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeBulk(pc, fn, d, n, true) }
+                if M.probed { bulkAccess(M.self, pc, fn, d, n, true, probing, count, &limit, rg, wg) }
                 if n > 0 { memset(memBase + Int(d), Int32(v & 0xFF), Int(n)) }
                 pc += 4
             case .memoryCopy:
                 let d = UInt64(i32(fp, pc[1])), s = UInt64(i32(fp, pc[2])), n = UInt64(i32(fp, pc[3]))
                 if d &+ n > memSize || s &+ n > memSize { trap = .memoryOutOfBounds; break loop }
                 if M.probed {
-                    probeBulk(pc, fn, s, n, false)
-                    probeBulk(pc, fn, d, n, true)
+                    bulkAccess(M.self, pc, fn, s, n, false, probing, count, &limit, rg, wg)
+                    bulkAccess(M.self, pc, fn, d, n, true, probing, count, &limit, rg, wg)
                 }
                 if n > 0 { memmove(memBase + Int(d), memBase + Int(s), Int(n)) }
                 pc += 4
@@ -822,7 +909,7 @@ extension ExecutionThread {
                 let seg = inst.pointee.dataSegments + Int(pc[1])
                 let d = UInt64(i32(fp, pc[2])), s = UInt64(i32(fp, pc[3])), n = UInt64(i32(fp, pc[4]))
                 if s &+ n > UInt64(seg.pointee.count) || d &+ n > memSize { trap = .memoryOutOfBounds; break loop }
-                if M.probed { probeBulk(pc, fn, d, n, true) }
+                if M.probed { bulkAccess(M.self, pc, fn, d, n, true, probing, count, &limit, rg, wg) }
                 if n > 0 { (memBase + Int(d)).copyMemory(from: seg.pointee.base.unsafelyUnwrapped + Int(s), byteCount: Int(n)) }
                 pc += 5
             case .dataDrop:
@@ -835,7 +922,7 @@ extension ExecutionThread {
                 if ea &+ size > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & (size - 1) != 0 { trap = .unalignedAtomic; break loop }
                 guard memData?.pointee.isShared == true else { trap = .waitOnUnsharedMemory; break loop }
-                if M.probed { probeSync(pc, fn, .wait, ea) }
+                if M.probed, probing { if M.debugged { debug.instructionCount = count }; probeSync(pc, fn, .wait, ea) }
                 let current = is64 ? memBase.load(fromByteOffset: Int(ea), as: UInt64.self)
                     : UInt64(memBase.load(fromByteOffset: Int(ea), as: UInt32.self))
                 let expected = is64 ? fp[Int(pc[3])] : UInt64(i32(fp, pc[3]))
@@ -845,6 +932,7 @@ extension ExecutionThread {
                     let timeout = Int64(bitPattern: fp[Int(pc[4])])
                     if let sync = synchronization {
                         self.pc = pc; self.fp = fp; self.fn = fn
+                        if M.debugged { debug.instructionCount = count }
                         switch sync.wait(thread: self, address: ea, timeout: timeout) {
                         case .result(let r): fp[Int(pc[1])] = UInt64(r)
                         case .block:
@@ -867,9 +955,10 @@ extension ExecutionThread {
                 let ea = UInt64(i32(fp, pc[2])) &+ UInt64(pc[4])
                 if ea &+ 4 > memSize { trap = .memoryOutOfBounds; break loop }
                 if ea & 3 != 0 { trap = .unalignedAtomic; break loop }
-                if M.probed { probeSync(pc, fn, .notify, ea) }
+                if M.probed, probing { if M.debugged { debug.instructionCount = count }; probeSync(pc, fn, .notify, ea) }
                 if let sync = synchronization, memData?.pointee.isShared == true {
                     self.pc = pc; self.fp = fp; self.fn = fn
+                    if M.debugged { debug.instructionCount = count }
                     fp[Int(pc[1])] = UInt64(sync.notify(thread: self, address: ea, count: i32(fp, pc[3])))
                 } else {
                     fp[Int(pc[1])] = 0
@@ -877,7 +966,7 @@ extension ExecutionThread {
                 pc += 5
                 if syncPoints { syncInstructionLength = 5; syncAddress = ea; yielded = true; break loop }
             case .fence:
-                if M.probed { probeSync(pc, fn, .fence, 0) }
+                if M.probed, probing { if M.debugged { debug.instructionCount = count }; probeSync(pc, fn, .fence, 0) }
                 pc += 1
                 if syncPoints { syncInstructionLength = 1; syncAddress = 0; yielded = true; break loop }
             case .tableGet:
@@ -944,7 +1033,7 @@ extension ExecutionThread {
             case .brIfI32Eqz:
                 if i32(fp, pc[1]) == 0 {
                     let off = Int32(bitPattern: pc[2])
-                    pc = pc.advanced(by: Int(off))
+                    pc = pc.advanced(by: Int(off)); if M.debugged, let cov { markCoverage(cov, covMask, pc) }
                     if off < 0 {
                         budget &-= 1
                         if budget <= 0 { yielded = true; break loop }
@@ -956,7 +1045,7 @@ extension ExecutionThread {
                 let x = i32(fp, pc[1]), y = i32(fp, pc[2])
                 if Int32(bitPattern: x) < Int32(bitPattern: y) {
                     let off = Int32(bitPattern: pc[3])
-                    pc = pc.advanced(by: Int(off))
+                    pc = pc.advanced(by: Int(off)); if M.debugged, let cov { markCoverage(cov, covMask, pc) }
                     if off < 0 {
                         budget &-= 1
                         if budget <= 0 { yielded = true; break loop }
@@ -968,7 +1057,7 @@ extension ExecutionThread {
                 let x = i32(fp, pc[1]), y = i32(fp, pc[2])
                 if x < y {
                     let off = Int32(bitPattern: pc[3])
-                    pc = pc.advanced(by: Int(off))
+                    pc = pc.advanced(by: Int(off)); if M.debugged, let cov { markCoverage(cov, covMask, pc) }
                     if off < 0 {
                         budget &-= 1
                         if budget <= 0 { yielded = true; break loop }
@@ -980,7 +1069,7 @@ extension ExecutionThread {
                 let x = i32(fp, pc[1]), y = i32(fp, pc[2])
                 if Int32(bitPattern: x) >= Int32(bitPattern: y) {
                     let off = Int32(bitPattern: pc[3])
-                    pc = pc.advanced(by: Int(off))
+                    pc = pc.advanced(by: Int(off)); if M.debugged, let cov { markCoverage(cov, covMask, pc) }
                     if off < 0 {
                         budget &-= 1
                         if budget <= 0 { yielded = true; break loop }
@@ -992,7 +1081,7 @@ extension ExecutionThread {
                 let x = i32(fp, pc[1]), y = i32(fp, pc[2])
                 if x >= y {
                     let off = Int32(bitPattern: pc[3])
-                    pc = pc.advanced(by: Int(off))
+                    pc = pc.advanced(by: Int(off)); if M.debugged, let cov { markCoverage(cov, covMask, pc) }
                     if off < 0 {
                         budget &-= 1
                         if budget <= 0 { yielded = true; break loop }
@@ -1004,7 +1093,7 @@ extension ExecutionThread {
                 let x = i32(fp, pc[1]), y = i32(fp, pc[2])
                 if x == y {
                     let off = Int32(bitPattern: pc[3])
-                    pc = pc.advanced(by: Int(off))
+                    pc = pc.advanced(by: Int(off)); if M.debugged, let cov { markCoverage(cov, covMask, pc) }
                     if off < 0 {
                         budget &-= 1
                         if budget <= 0 { yielded = true; break loop }
@@ -1016,7 +1105,7 @@ extension ExecutionThread {
                 let x = i32(fp, pc[1]), y = i32(fp, pc[2])
                 if x != y {
                     let off = Int32(bitPattern: pc[3])
-                    pc = pc.advanced(by: Int(off))
+                    pc = pc.advanced(by: Int(off)); if M.debugged, let cov { markCoverage(cov, covMask, pc) }
                     if off < 0 {
                         budget &-= 1
                         if budget <= 0 { yielded = true; break loop }
@@ -1028,7 +1117,7 @@ extension ExecutionThread {
                 let x = fp[Int(pc[1])], y = fp[Int(pc[2])]
                 if Int64(bitPattern: x) < Int64(bitPattern: y) {
                     let off = Int32(bitPattern: pc[3])
-                    pc = pc.advanced(by: Int(off))
+                    pc = pc.advanced(by: Int(off)); if M.debugged, let cov { markCoverage(cov, covMask, pc) }
                     if off < 0 {
                         budget &-= 1
                         if budget <= 0 { yielded = true; break loop }
@@ -1040,7 +1129,7 @@ extension ExecutionThread {
                 let x = fp[Int(pc[1])], y = fp[Int(pc[2])]
                 if x < y {
                     let off = Int32(bitPattern: pc[3])
-                    pc = pc.advanced(by: Int(off))
+                    pc = pc.advanced(by: Int(off)); if M.debugged, let cov { markCoverage(cov, covMask, pc) }
                     if off < 0 {
                         budget &-= 1
                         if budget <= 0 { yielded = true; break loop }
@@ -1052,7 +1141,7 @@ extension ExecutionThread {
                 let x = fp[Int(pc[1])], y = fp[Int(pc[2])]
                 if Int64(bitPattern: x) >= Int64(bitPattern: y) {
                     let off = Int32(bitPattern: pc[3])
-                    pc = pc.advanced(by: Int(off))
+                    pc = pc.advanced(by: Int(off)); if M.debugged, let cov { markCoverage(cov, covMask, pc) }
                     if off < 0 {
                         budget &-= 1
                         if budget <= 0 { yielded = true; break loop }
@@ -1064,7 +1153,7 @@ extension ExecutionThread {
                 let x = fp[Int(pc[1])], y = fp[Int(pc[2])]
                 if x >= y {
                     let off = Int32(bitPattern: pc[3])
-                    pc = pc.advanced(by: Int(off))
+                    pc = pc.advanced(by: Int(off)); if M.debugged, let cov { markCoverage(cov, covMask, pc) }
                     if off < 0 {
                         budget &-= 1
                         if budget <= 0 { yielded = true; break loop }
@@ -1076,7 +1165,7 @@ extension ExecutionThread {
                 let x = fp[Int(pc[1])], y = fp[Int(pc[2])]
                 if x == y {
                     let off = Int32(bitPattern: pc[3])
-                    pc = pc.advanced(by: Int(off))
+                    pc = pc.advanced(by: Int(off)); if M.debugged, let cov { markCoverage(cov, covMask, pc) }
                     if off < 0 {
                         budget &-= 1
                         if budget <= 0 { yielded = true; break loop }
@@ -1088,7 +1177,7 @@ extension ExecutionThread {
                 let x = fp[Int(pc[1])], y = fp[Int(pc[2])]
                 if x != y {
                     let off = Int32(bitPattern: pc[3])
-                    pc = pc.advanced(by: Int(off))
+                    pc = pc.advanced(by: Int(off)); if M.debugged, let cov { markCoverage(cov, covMask, pc) }
                     if off < 0 {
                         budget &-= 1
                         if budget <= 0 { yielded = true; break loop }
@@ -1099,7 +1188,7 @@ extension ExecutionThread {
             case .brIfI64Eqz:
                 if fp[Int(pc[1])] == 0 {
                     let off = Int32(bitPattern: pc[2])
-                    pc = pc.advanced(by: Int(off))
+                    pc = pc.advanced(by: Int(off)); if M.debugged, let cov { markCoverage(cov, covMask, pc) }
                     if off < 0 {
                         budget &-= 1
                         if budget <= 0 { yielded = true; break loop }
@@ -1110,7 +1199,7 @@ extension ExecutionThread {
             case .brIfI64Nez:
                 if fp[Int(pc[1])] != 0 {
                     let off = Int32(bitPattern: pc[2])
-                    pc = pc.advanced(by: Int(off))
+                    pc = pc.advanced(by: Int(off)); if M.debugged, let cov { markCoverage(cov, covMask, pc) }
                     if off < 0 {
                         budget &-= 1
                         if budget <= 0 { yielded = true; break loop }
@@ -1124,6 +1213,17 @@ extension ExecutionThread {
                 if let kind { trap = kind; break loop }
                 pc += advance
             case .breakpoint:
+                if M.debugged {
+                    if breakpointWord(pc, fn) {
+                        // Paused before it: the instruction did not run.
+                        count &-= 1
+                        paused = true
+                        break loop
+                    }
+                    // Its original word is back for one instruction; the full check runs next.
+                    limit = 0
+                    continue loop
+                }
                 trap = .host("breakpoint")
                 break loop
             case .i32Add:
@@ -1625,6 +1725,10 @@ extension ExecutionThread {
         self.fp = fp
         self.fn = fn
         yieldBudget = budget
+        if M.debugged {
+            debug.instructionCount = count
+            repatchIfNeeded()
+        }
         if finished {
             self.pc = nil
             return .returned
@@ -1735,6 +1839,11 @@ extension ExecutionThread {
     func probeAccess(_ pc: UnsafeMutablePointer<UInt32>, _ fn: UnsafeMutablePointer<FuncEntity>, _ ea: UInt64, _ size: Int, _ isWrite: Bool, _ isAtomic: Bool) {
         self.pc = pc
         self.fn = fn
+        if let hook = accessHook {
+            let flags = (isWrite ? AccessHook.write : 0) | (isAtomic ? AccessHook.atomic : 0)
+            hook.function(hook.context, Unmanaged.passUnretained(self).toOpaque(), ea, size, flags)
+            return
+        }
         probe?.memoryAccess(thread: self, address: ea, size: size, isWrite: isWrite, isAtomic: isAtomic)
     }
 
