@@ -67,8 +67,6 @@ public struct DebugState {
     var passBreakpointAt: UInt = 0
     /// A breakpoint word taken out so that its instruction can run; put back after it.
     var repatchAt: UnsafeMutablePointer<UInt32>?
-    /// The next full check is for the instruction just un-patched, already counted and checked.
-    var skipCheckOnce = false
 
     public init() {}
 
@@ -81,12 +79,11 @@ public struct DebugState {
     /// The count at which the loop must make the full check: 0 (every instruction) while
     /// anything beyond instruction targets is in effect.
     var fastLimit: UInt64 {
-        if pauseRequested || reentering || pauseBelowDepth > 0 || step != nil || history != nil || repatchAt != nil
-            || skipCheckOnce
-        {
+        if pauseRequested || reentering || pauseBelowDepth > 0 || step != nil || history != nil || repatchAt != nil {
             return 0
         }
-        return min(pauseAtInstruction, instructionBoundary)
+        // Kept below 2^62, so that the loop's test (the sign of `limit - 1 - count`) holds.
+        return min(pauseAtInstruction, instructionBoundary, 1 << 62)
     }
 }
 
@@ -125,12 +122,6 @@ extension ExecutionThread {
     /// ``DebugState/fastLimit``.
     @inline(never)
     func debugCheck(_ pc: UnsafeMutablePointer<UInt32>, _ fn: UnsafeMutablePointer<FuncEntity>) -> Bool {
-        if debug.skipCheckOnce {
-            // The instruction whose breakpoint word was just taken out: it was counted and
-            // checked when the loop first met it.
-            debug.skipCheckOnce = false
-            return false
-        }
         if let word = debug.repatchAt {
             // The un-patched instruction ran: its breakpoint goes back.
             word.pointee = UInt32(Op.breakpoint.rawValue)
@@ -188,7 +179,6 @@ extension ExecutionThread {
         }
         pc.pointee = original
         debug.repatchAt = pc
-        debug.skipCheckOnce = true
         return false
     }
 
@@ -197,7 +187,6 @@ extension ExecutionThread {
         if let word = debug.repatchAt {
             word.pointee = UInt32(Op.breakpoint.rawValue)
             debug.repatchAt = nil
-            debug.skipCheckOnce = false
         }
     }
 

@@ -208,7 +208,8 @@ public final class ExecutionThread {
             pendingWaitResult = nil
         }
         if debug.enabled { return run(Debugged.self) }
-        if probe != nil || opcodeCounts != nil { return run(Probed.self) }
+        if opcodeCounts != nil { return run(Profiled.self) }
+        if probe != nil { return run(Probed.self) }
         if preemptAtMemoryAccesses { return run(Preempting.self) }
         return run(Unprobed.self)
     }
@@ -397,6 +398,11 @@ protocol ExecutionMode {
     static var preempting: Bool { get }
     /// Counts instructions and honours ``ExecutionThread/debug``.
     static var debugged: Bool { get }
+    /// Counts executed instructions per opcode (``ExecutionThread/startOpcodeProfile()``).
+    static var profiled: Bool { get }
+}
+extension ExecutionMode {
+    @usableFromInline static var profiled: Bool { false }
 }
 /// Plain runs: no checks at all.
 @usableFromInline
@@ -418,6 +424,14 @@ enum Probed: ExecutionMode {
     @usableFromInline static var probed: Bool { true }
     @usableFromInline static var preempting: Bool { false }
     @usableFromInline static var debugged: Bool { false }
+}
+/// The probed variant counting opcodes (a developer aid, `weft run --profile-ops`).
+@usableFromInline
+enum Profiled: ExecutionMode {
+    @usableFromInline static var probed: Bool { true }
+    @usableFromInline static var preempting: Bool { false }
+    @usableFromInline static var debugged: Bool { false }
+    @usableFromInline static var profiled: Bool { true }
 }
 /// A debugger's thread: instruction counting, patched breakpoints, activity marking; the probe
 /// only when ``DebugState/probeEvents`` asks for it.

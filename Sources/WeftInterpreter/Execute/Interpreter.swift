@@ -231,7 +231,7 @@ extension ExecutionThread {
         // when the count reaches `limit` (``DebugState/fastLimit``); the probed loop may count
         // opcodes; the others have no per-instruction work. None of these settings changes while
         // the loop runs (a probe that asks for a pause makes the loop read `limit` again).
-        let counts = M.probed && !M.debugged ? opcodeCounts : nil
+        let counts = M.profiled ? opcodeCounts : nil
         let probing = M.probed && (!M.debugged || debug.probeEvents)
         var count: UInt64 = M.debugged ? debug.instructionCount : 0
         var limit: UInt64 = M.debugged ? debug.fastLimit : .max
@@ -242,19 +242,35 @@ extension ExecutionThread {
         if M.debugged, let cov { markCoverage(cov, covMask, pc) }
 
         loop: while true {
+            // No branch here: a branch before the dispatch would make every case share one
+            // indirect jump (LLVM duplicates the dispatch into the cases only when it is alone).
+            let op: Op
             if M.debugged {
-                if count >= limit {
-                    debug.instructionCount = count
-                    if debugCheck(pc, fn) { paused = true; break loop }
-                    count = debug.instructionCount
-                    limit = debug.fastLimit
-                } else {
-                    count &+= 1
-                }
-            } else if M.probed, let counts {
-                counts[Int(pc.pointee & 0xFFFF)] += 1
+                // `count >= limit ? .debugCheck : the instruction`, in arithmetic (the compiler
+                // turns a select into a branch here): the top bit of `limit - 1 - count` is set
+                // exactly when the count reached the limit (``DebugState/fastLimit`` stays
+                // below 2^62, and so do counts).
+                let word = pc.pointee & 0xFFFF
+                let slow = UInt32(truncatingIfNeeded: (limit &- 1 &- count) >> 63)
+                op = Op.decode(word ^ ((word ^ UInt32(Op.debugCheck.rawValue)) & (0 &- slow)))
+                count &+= 1
+            } else {
+                op = Op.decode(pc.pointee)
             }
-            switch Op.decode(pc.pointee) {
+            if M.profiled, let counts { counts[Int(op.rawValue)] += 1 }
+            switch op {
+            case .debugCheck:
+                guard M.debugged else { trap = .host("internal error: debugCheck dispatched"); break loop }
+                // The full check of the instruction at pc, which then runs with the count it
+                // gave it: the limit is at least one past the count, so the next dispatch is
+                // the instruction itself, and a limit of 0 (check every instruction) applies
+                // from the one after.
+                count &-= 1
+                debug.instructionCount = count
+                if debugCheck(pc, fn) { paused = true; break loop }
+                count = debug.instructionCount &- 1
+                limit = max(debug.fastLimit, count &+ 1)
+                continue loop
             case .unreachable:
                 trap = .unreachable
                 break loop
@@ -1220,8 +1236,10 @@ extension ExecutionThread {
                         paused = true
                         break loop
                     }
-                    // Its original word is back for one instruction; the full check runs next.
-                    limit = 0
+                    // Its original word is back for one instruction, dispatched next with the
+                    // count it has; the full check after it puts the breakpoint back.
+                    count &-= 1
+                    limit = count &+ 1
                     continue loop
                 }
                 trap = .host("breakpoint")

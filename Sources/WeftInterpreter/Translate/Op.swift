@@ -118,6 +118,10 @@ enum Op: UInt16, CaseIterable, Sendable {
 
     // MARK: debugging
     case breakpoint         // (replaces an opcode word; the original is kept aside)
+    /// Never in code: the debugging loop dispatches it instead of the next instruction when the
+    /// instruction count reaches its limit (a select, not a branch, so each case keeps its own
+    /// dispatch jump).
+    case debugCheck
 }
 
 extension Op {
