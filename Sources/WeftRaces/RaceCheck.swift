@@ -16,6 +16,10 @@ public struct RaceCheckOptions: Sendable {
     /// The guest's arguments after its name.
     public var arguments: [String] = []
     public var environment: [String: String] = [:]
+    /// Preopened directories, as `weft run --dir` gives them.
+    public var preopens: [(host: String, guest: String)] = []
+    /// Host clocks instead of virtual time (`--real-time`).
+    public var realTime = false
     public var schedule: ScheduleKind = .random
     /// Seeds `firstSeed`, `firstSeed + 1`, ... (before sharding).
     public var firstSeed: UInt64 = 0
@@ -88,7 +92,7 @@ public enum RaceCheck {
             close(out)
             if null >= 0 { close(null) }
         }
-        var wasi = WASIOptions(arguments: [options.modulePath] + options.arguments, environment: options.environment)
+        var wasi = WASIOptions(arguments: [options.modulePath] + options.arguments, environment: options.environment, preopens: options.preopens)
         wasi.stdout = out
         wasi.stderr = null >= 0 ? null : 2
         wasi.stdin = null >= 0 ? null : 0
@@ -105,6 +109,7 @@ public enum RaceCheck {
         threadOptions.schedule.pctDepth = options.pctDepth
         threadOptions.maxThreads = options.maxThreads
         threadOptions.maxSlices = options.maxSlices
+        threadOptions.realTime = options.realTime
         let runner = ThreadedRunner(program: program, options: threadOptions)
         if let directory = options.saveTracesDirectory, let bytes = options.moduleBytes {
             let header = TraceHeader(
@@ -112,8 +117,8 @@ public enum RaceCheck {
                 moduleName: URL(fileURLWithPath: options.modulePath).lastPathComponent, module: bytes,
                 arguments: [options.modulePath] + options.arguments,
                 environment: options.environment.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) },
-                preopens: [], schedule: threadOptions.schedule, maxThreads: threadOptions.maxThreads,
-                maxSlices: threadOptions.maxSlices, realTime: false)
+                preopens: options.preopens.map(\.guest), schedule: threadOptions.schedule, maxThreads: threadOptions.maxThreads,
+                maxSlices: threadOptions.maxSlices, realTime: options.realTime)
             let path = tracePath(directory, seed: seed)
             do {
                 runner.addObserver(TraceRecorder(writer: try TraceWriter(path: path, header: header), memory: program.importedMemory))

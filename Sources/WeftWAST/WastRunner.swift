@@ -29,7 +29,7 @@ public struct WastSummary: Equatable {
 public struct WastResult {
     public var file: String
     public var summary = WastSummary()
-    /// `line: message` for each failed command.
+    /// `FILE:LINE: message` for each failed command (`FILE:LINE:COLUMN:` for a parse error).
     public var failures: [String] = []
 
     /// `FILE: N passed, M failed, K skipped`, then the first failures indented.
@@ -68,7 +68,8 @@ public enum WastRunner {
 /// Outcome of one command.
 enum CommandOutcome {
     case pass
-    case fail(String)
+    /// A failure; `position` is where in the script a text module failed to parse, if known.
+    case fail(String, position: (line: Int, column: Int)? = nil)
     case skip(feature: String)
 }
 
@@ -123,7 +124,8 @@ struct WastSession {
         do {
             wast = try parseWAST(source, features: Module.parsingFeatures)
         } catch {
-            record(.fail("cannot parse script: \(error)"), line: 0)
+            let (message, position) = Self.parseError(error)
+            record(.fail("cannot parse script: \(message)"), line: position?.line ?? 1, column: position?.column)
             return
         }
         while let (directive, location) = wast.nextDirectiveResult() {
@@ -133,17 +135,36 @@ struct WastSession {
                 record(execute(d), line: line)
             case .failure(let e):
                 if let m = e.module, let id = m.id { skippedNamed[id] = nil }
-                record(.fail("cannot parse directive: \(e.error)"), line: line)
+                let (message, position) = Self.parseError(e.error)
+                record(.fail("cannot parse directive: \(message)"), line: position?.line ?? line, column: position?.column)
             }
         }
     }
 
-    mutating func record(_ outcome: CommandOutcome, line: Int) {
+    /// A parse error's message without WasmKit's `at Location(line: L, column: C)` suffix, and
+    /// that position (the column 1-based, as editors count).
+    static func parseError(_ error: Error) -> (message: String, position: (line: Int, column: Int)?) {
+        guard let e = error as? WatParserError, let location = e.location else { return ("\(error)", nil) }
+        var message = "\(e)"
+        if let r = message.range(of: " at Location(", options: .backwards) { message = String(message[..<r.lowerBound]) }
+        let (line, column) = location.computeLineAndColumn()
+        return (message, (line, column + 1))
+    }
+
+    /// The failure of a module the text assembler rejected, at the position it names.
+    static func assemblyFailure(_ error: any Error) -> CommandOutcome {
+        let (message, position) = parseError(error)
+        return .fail("cannot assemble module: \(message)", position: position)
+    }
+
+    /// Counts `outcome`; a failure is kept as `FILE:LINE: message` (or `FILE:LINE:COLUMN:`).
+    mutating func record(_ outcome: CommandOutcome, line: Int, column: Int? = nil) {
         switch outcome {
         case .pass: result.summary.passed += 1
-        case .fail(let m):
+        case .fail(let m, let position):
             result.summary.failed += 1
-            result.failures.append("line \(line): \(m)")
+            let (l, c) = position.map { ($0.line, Optional($0.column)) } ?? (line, column)
+            result.failures.append("\(result.file):\(l)\(c.map { ":\($0)" } ?? ""): \(m)")
         case .skip(let feature):
             result.summary.skipped += 1
             result.summary.skippedFeatures[feature, default: 0] += 1
@@ -155,7 +176,7 @@ struct WastSession {
     enum Loaded {
         case compiled(CompiledModule)
         case failed(ModuleError)
-        case parseFailed(String)
+        case parseFailed(any Error)
     }
 
     func load(_ source: ModuleSource) -> Loaded {
@@ -164,10 +185,16 @@ struct WastSession {
             switch source {
             case .text(let wat): bytes = try wat.encode(options: EncodeOptions(nameSection: true))
             case .binary(let b): bytes = b
-            case .quote(let q): bytes = try wat2wasm(String(decoding: q, as: UTF8.self), features: Module.parsingFeatures)
+            case .quote(let q):
+                do {
+                    bytes = try wat2wasm(String(decoding: q, as: UTF8.self), features: Module.parsingFeatures)
+                } catch {
+                    // Its position is within the quoted text, not the script.
+                    return .parseFailed(QuotedTextError(description: "in the quoted text: " + Module.cleanMessage("\(error)")))
+                }
             }
         } catch {
-            return .parseFailed("\(error)")
+            return .parseFailed(error)
         }
         do {
             return .compiled(try CompiledModule.compile(try Module.decode(bytes), options: options))
@@ -195,7 +222,7 @@ struct WastSession {
         case .module(let md):
             let loaded = load(md.source)
             switch loaded {
-            case .parseFailed(let m): return markCurrent(md.id, skipped: nil, outcome: .fail("cannot assemble module: \(m)"))
+            case .parseFailed(let e): return markCurrent(md.id, skipped: nil, outcome: Self.assemblyFailure(e))
             case .failed(.unsupported(let f, _)):
                 if md.isDefinition {
                     if let id = md.id { skippedDefinitions[id] = f }
@@ -337,6 +364,9 @@ struct WastSession {
         }
     }
 
+    /// A `(module quote ...)` the text assembler rejected.
+    struct QuotedTextError: Error, CustomStringConvertible { let description: String }
+
     /// A command outcome carried as an error, for early exits.
     struct OutcomeError: Error { let value: CommandOutcome }
 
@@ -347,7 +377,7 @@ struct WastSession {
         case .compiled(let c): return .success(c)
         case .failed(.unsupported(let f, _)): return .failure(OutcomeError(value: .skip(feature: f)))
         case .failed(let e): return .failure(OutcomeError(value: .fail("module rejected: \(e)")))
-        case .parseFailed(let m): return .failure(OutcomeError(value: .fail("cannot assemble module: \(m)")))
+        case .parseFailed(let e): return .failure(OutcomeError(value: Self.assemblyFailure(e)))
         }
     }
 

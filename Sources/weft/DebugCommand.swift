@@ -49,18 +49,11 @@ struct Debug: ParsableCommand {
     @Argument(help: "The program (.wasm or .wat) or trace (.weft).")
     var target: String
 
-    @Argument(parsing: .captureForPassthrough, help: "Arguments passed to the program.")
+    @Argument(parsing: .captureForPassthrough, help: "Arguments passed to the program (after `--` to end Weft's options).")
     var arguments: [String] = []
 
     func run() throws {
-        let session = try openSession()
-        session.stopOnRace = stopOnRace
-        session.write = { text in writeAll(1, Array(text.utf8)) }
-        let targetDirectory = URL(fileURLWithPath: target).deletingLastPathComponent().path
-        session.sourceDirectories = sourceDirectories + [targetDirectory, FileManager.default.currentDirectoryPath]
-        installInterruptHandler(session)
-
-        var failed = false
+        // The command files are read first, so that a missing one is the only thing printed.
         var script: [String] = []
         for file in commandFiles {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
@@ -70,6 +63,15 @@ struct Debug: ParsableCommand {
             script += text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         }
         script += commands
+
+        let session = try openSession()
+        session.stopOnRace = stopOnRace
+        session.write = { text in writeAll(1, Array(text.utf8)) }
+        let targetDirectory = URL(fileURLWithPath: target).deletingLastPathComponent().path
+        session.sourceDirectories = sourceDirectories + [targetDirectory, FileManager.default.currentDirectoryPath]
+        installInterruptHandler(session)
+
+        var failed = false
         for line in script {
             if batch || !script.isEmpty { echoCommand(line, session: session) }
             let before = session.errorCount
@@ -108,6 +110,7 @@ struct Debug: ParsableCommand {
                 throw ExitCode(ExitStatus.badModule)
             }
         }
+        let arguments = guestArguments(self.arguments)
         let threadOptions = try options.threadOptions()
         let (program, bytes) = try options.loadProgram(target, arguments: arguments)
         reportSourceWarnings(program)

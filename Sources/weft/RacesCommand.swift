@@ -20,24 +20,6 @@ struct Races: ParsableCommand {
     @Option(help: "How many schedules to run (seeds S, S+1, ...).")
     var schedules: Int = 10
 
-    @Option(help: "How threads are interleaved: random or pct.")
-    var schedule: String = "random"
-
-    @Option(help: "The first seed.")
-    var seed: UInt64 = 0
-
-    @Option(help: "PCT bug depth d (d - 1 priority change points).")
-    var pctDepth: Int = 3
-
-    @Option(help: "Upper bound of a random slice, in yield points.")
-    var quantum: Int = 10_000
-
-    @Option(help: "Most threads alive at once, the main thread included.")
-    var maxThreads: Int = 64
-
-    @Option(help: "Stop a schedule after this many scheduling slices (reported as a finding).")
-    var maxInstructions: Int?
-
     @Option(help: ArgumentHelp("Run only shard i of n of the seed range (1-based).", valueName: "i/n"))
     var shard: String?
 
@@ -50,9 +32,6 @@ struct Races: ParsableCommand {
     @Option(help: ArgumentHelp("Write the findings as SARIF 2.1.0 here.", valueName: "FILE"))
     var sarif: String?
 
-    @Option(name: .customLong("env"), help: ArgumentHelp("Set an environment variable for the guest.", valueName: "K=V"))
-    var environment: [String] = []
-
     @Option(help: ArgumentHelp("Record every schedule and keep the traces of those with findings here, as seed-N.weft ('weft replay' re-runs one exactly).", valueName: "DIR"))
     var saveTraces: String?
 
@@ -62,8 +41,10 @@ struct Races: ParsableCommand {
     @Flag(help: "Combine JSON results (the arguments) instead of running a program.")
     var merge = false
 
+    @OptionGroup var options: RunOptions
+
     @Argument(help: "The module (.wasm or .wat), or with --merge the JSON files.")
-    var module: String
+    var module: String?
 
     @Argument(parsing: .allUnrecognized, help: "Arguments passed to the guest (after `--` when they look like options).")
     var arguments: [String] = []
@@ -81,6 +62,7 @@ struct Races: ParsableCommand {
     func run() throws {
         let result: RaceCheckResult
         if merge {
+            guard let module else { throw fail("--merge needs the JSON files to combine") }
             var parts: [RaceCheckResult] = []
             for file in [module] + arguments {
                 guard let data = FileManager.default.contents(atPath: file) else { throw fail("cannot read \(file)", Self.toolErrorStatus) }
@@ -88,7 +70,8 @@ struct Races: ParsableCommand {
             }
             do { result = try RaceCheckResult.merge(parts) } catch { throw fail("\(error)", Self.toolErrorStatus) }
         } else {
-            result = try check()
+            guard let module else { throw fail("missing the module to check (or --merge and JSON files)") }
+            result = try check(module)
         }
         do {
             if let json { try result.json().write(to: URL(fileURLWithPath: json)) }
@@ -104,20 +87,25 @@ struct Races: ParsableCommand {
         throw ExitCode(result.hasFindings ? 1 : 0)
     }
 
-    func check() throws -> RaceCheckResult {
-        guard let kind = ScheduleKind(rawValue: schedule), kind != .rr else {
-            throw fail("--schedule must be random or pct, not \(schedule)")
+    func check(_ module: String) throws -> RaceCheckResult {
+        let threadOptions: ThreadOptions
+        let environment: [(key: String, value: String)]
+        do {
+            threadOptions = try options.threadOptions(defaultSchedule: .random)
+            environment = try options.parsedEnvironment()
+        } catch let e as ValidationError {
+            throw fail(e.message)
         }
-        guard schedules > 0, quantum > 0, pctDepth > 0, maxThreads > 0, jobs > 0 else {
-            throw fail("--schedules, --quantum, --pct-depth, --max-threads and --jobs must be positive")
+        guard threadOptions.schedule.kind != .rr else {
+            throw fail("--schedule must be random or pct, not rr (one round-robin schedule is what weft run does)")
+        }
+        for (name, value) in [("--schedules", schedules), ("--jobs", jobs)] where value <= 0 {
+            throw fail("\(name) must be positive, got \(value)")
         }
         var options = RaceCheckOptions(modulePath: module)
-        options.arguments = arguments
-        do {
-            for (k, v) in try parseEnvironment(environment) { options.environment[k] = v }
-        } catch {
-            throw fail("\(error)")
-        }
+        options.arguments = guestArguments(arguments)
+        for (k, v) in environment { options.environment[k] = v }
+        options.preopens = self.options.preopens
         if let shard {
             let parts = shard.split(separator: "/")
             guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n > 0, i >= 1, i <= n else {
@@ -125,13 +113,14 @@ struct Races: ParsableCommand {
             }
             options.shard = (i, n)
         }
-        options.schedule = kind
-        options.firstSeed = seed
+        options.schedule = threadOptions.schedule.kind
+        options.firstSeed = threadOptions.schedule.seed
         options.schedules = schedules
-        options.quantum = quantum
-        options.pctDepth = pctDepth
-        options.maxThreads = maxThreads
-        options.maxSlices = maxInstructions
+        options.quantum = threadOptions.schedule.quantum
+        options.pctDepth = threadOptions.schedule.pctDepth
+        options.maxThreads = threadOptions.maxThreads
+        options.maxSlices = threadOptions.maxSlices
+        options.realTime = threadOptions.realTime
         options.jobs = jobs
         guard FileManager.default.fileExists(atPath: module) else { throw fail("\(module): no such file", Self.badModuleStatus) }
         let compiled: CompiledModule

@@ -6,7 +6,9 @@ import WeftSource
 import WeftScheduler
 import WeftWASI
 
-/// The options of a run, shared by `run`, `record` and the other commands that start a program.
+/// The options of a run, one set shared by `run`, `record`, `races` and `debug`, so that every
+/// command that starts a program accepts the same ones. The schedule's default is the command's
+/// (`rr`, or `random` for `races`).
 struct RunOptions: ParsableArguments {
     @Option(name: .customLong("env"), help: ArgumentHelp("Set an environment variable for the guest.", valueName: "K=V"))
     var environment: [String] = []
@@ -14,11 +16,11 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("dir"), help: ArgumentHelp("Preopen a host directory, optionally under another guest path.", valueName: "HOST[::GUEST]"))
     var directories: [String] = []
 
-    @Option(help: "How threads are interleaved: rr (round robin), random, or pct.")
-    var schedule: String = "rr"
+    @Option(help: "How threads are interleaved: rr (round robin), random, or pct (default rr; weft races: random, and not rr).")
+    var schedule: String?
 
-    @Option(help: "Seed for the random and pct schedules.")
-    var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed for the random and pct schedules (weft races: the first seed).", valueName: "S"))
+    var seed: String = "0"
 
     @Option(help: "Yield points (loop back edges and calls) a thread runs before round robin switches; the upper bound of random slices otherwise.")
     var quantum: Int = 10_000
@@ -29,23 +31,37 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Most threads alive at once, the main thread included.")
     var maxThreads: Int = 64
 
-    @Option(help: "Stop a runaway program after this many scheduling slices (exit 136).")
+    @Option(help: "Stop a runaway program after this many scheduling slices (exit 136; weft races: a finding).")
     var maxInstructions: Int?
 
     @Flag(help: "Use the host's clocks and really sleep, instead of virtual time derived from execution.")
     var realTime = false
 
-    func threadOptions() throws -> ThreadOptions {
-        guard let kind = ScheduleKind(rawValue: schedule) else {
-            throw ValidationError("--schedule must be rr, random or pct, not \(schedule)")
+    /// The scheduler options; `defaultSchedule` is the command's schedule when none is given.
+    func threadOptions(defaultSchedule: ScheduleKind = .rr) throws -> ThreadOptions {
+        var kind = defaultSchedule
+        if let schedule {
+            guard let k = ScheduleKind(rawValue: schedule) else {
+                throw ValidationError("--schedule must be rr, random or pct, not \(schedule)")
+            }
+            kind = k
         }
-        guard quantum > 0, pctDepth > 0, maxThreads > 0 else {
-            throw ValidationError("--quantum, --pct-depth and --max-threads must be positive")
+        guard let seedValue = UInt64(seed) else {
+            throw ValidationError("--seed expects an unsigned integer (0 to \(UInt64.max)), got \(seed)")
         }
-        if let m = maxInstructions, m <= 0 { throw ValidationError("--max-instructions must be positive") }
+        for (name, value) in [("--quantum", quantum), ("--pct-depth", pctDepth), ("--max-threads", maxThreads)] where value <= 0 {
+            throw ValidationError("\(name) must be positive, got \(value)")
+        }
+        if let m = maxInstructions, m <= 0 { throw ValidationError("--max-instructions must be positive, got \(m)") }
+        for (host, _) in preopens {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: host, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--dir \(host): no such directory")
+            }
+        }
         var o = ThreadOptions()
         o.schedule.kind = kind
-        o.schedule.seed = seed
+        o.schedule.seed = seedValue
         o.schedule.quantum = quantum
         o.schedule.pctDepth = pctDepth
         o.maxThreads = maxThreads
@@ -70,6 +86,10 @@ struct RunOptions: ParsableArguments {
         var env: [String: String] = [:]
         for (k, v) in try parsedEnvironment() { env[k] = v }
         let options = WASIOptions(arguments: [module] + arguments, environment: env, preopens: preopens)
+        guard FileManager.default.fileExists(atPath: module) else {
+            report("\(module): no such file")
+            throw ExitCode(ExitStatus.badModule)
+        }
         do {
             let (decoded, bytes) = try Module.load(path: module)
             return (try Program(compiled: try CompiledModule.compile(decoded), options: options), bytes)
@@ -78,6 +98,12 @@ struct RunOptions: ParsableArguments {
             throw ExitCode(ExitStatus.badModule)
         }
     }
+}
+
+/// The guest's arguments as parsed after the module: a `--` right after the module ends Weft's
+/// options and is not passed on (a later `--` is the guest's own).
+func guestArguments(_ parsed: [String]) -> [String] {
+    parsed.first == "--" ? Array(parsed.dropFirst()) : parsed
 }
 
 /// Prints how a run ended (nothing for a normal exit).

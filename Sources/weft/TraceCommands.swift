@@ -35,10 +35,11 @@ struct Record: ParsableCommand {
     @Argument(help: "The module (.wasm or .wat).")
     var module: String
 
-    @Argument(parsing: .captureForPassthrough, help: "Arguments passed to the guest.")
+    @Argument(parsing: .captureForPassthrough, help: "Arguments passed to the guest (after `--` to end Weft's options).")
     var arguments: [String] = []
 
     func run() throws {
+        let arguments = guestArguments(self.arguments)
         let threadOptions = try options.threadOptions()
         let (program, bytes) = try options.loadProgram(module, arguments: arguments)
         let header = try options.traceHeader(module: module, bytes: bytes, arguments: arguments, embed: !noEmbedModule, threadOptions: threadOptions)

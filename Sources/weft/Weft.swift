@@ -58,12 +58,12 @@ struct Run: ParsableCommand {
     @Argument(help: "The module (.wasm or .wat).")
     var module: String
 
-    @Argument(parsing: .captureForPassthrough, help: "Arguments passed to the guest.")
+    @Argument(parsing: .captureForPassthrough, help: "Arguments passed to the guest (after `--` to end Weft's options).")
     var arguments: [String] = []
 
     func run() throws {
         let threadOptions = try options.threadOptions()
-        let (program, _) = try options.loadProgram(module, arguments: arguments)
+        let (program, _) = try options.loadProgram(module, arguments: guestArguments(arguments))
         var profiled: ExecutionThread?
         if profileOps {
             program.prepareThread = { thread in
@@ -109,7 +109,14 @@ struct Wast: ParsableCommand {
     @Argument(help: "The scripts.")
     var files: [String]
 
+    /// A script cannot be read (as a trace that cannot be read: EX_NOINPUT).
+    static let unreadableStatus: Int32 = 66
+
     func run() throws {
+        for file in files where !FileManager.default.isReadableFile(atPath: file) {
+            report(FileManager.default.fileExists(atPath: file) ? "\(file): cannot read" : "\(file): no such file")
+            throw ExitCode(Self.unreadableStatus)
+        }
         var total = WastSummary()
         for file in files {
             let result = WastRunner.run(path: file, options: mvpLimits ? .mvpLimits : ValidationOptions())

@@ -76,8 +76,8 @@ final class SpecSuiteTests: XCTestCase {
             let known = Self.knownFailures[result.file] ?? [:]
             var unexpected: [String] = []
             for failure in result.failures {
-                // "line N: message"
-                let line = Int(failure.dropFirst(5).prefix { $0.isNumber }) ?? -1
+                // "FILE:LINE: message"
+                let line = Int(failure.dropFirst(result.file.count + 1).prefix { $0.isNumber }) ?? -1
                 if known[line] == nil { unexpected.append(failure) }
             }
             XCTAssertTrue(unexpected.isEmpty, "\(result.line(maxFailures: 20))")
