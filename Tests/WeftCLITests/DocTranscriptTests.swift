@@ -85,3 +85,94 @@ extension CLITests {
         return pairs
     }
 }
+
+extension CLITests {
+    /// Every debugger transcript in README.md and docs/ (an untagged code block whose first line
+    /// is a `(weft) ` command), but for docs/repl.md's walkthrough (tested as one session), is what a
+    /// `weft debug --batch` session prints for its commands. The line before the block says how
+    /// the session starts: `<!-- session: [OPTIONS] TARGET -->`, run from the repository root,
+    /// whose `-ex` commands bring the session to where the example starts and are not shown;
+    /// `<!-- session: continues -->` to go on from the previous block's session; or
+    /// `<!-- not run: WHY -->` for the rare one a batch session cannot show (a typed Ctrl-C). The
+    /// repository's path prints as `/home/me/weft`.
+    func testDebuggerTranscriptsInDocsAreReal() throws {
+        let root = Paths.packageRoot
+        let docs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("docs").path)
+            .filter { $0.hasSuffix(".md") }.sorted().map { "docs/" + $0 }
+        let weft = try weftExecutable().path
+        var checked = 0
+        for doc in ["README.md"] + docs {
+            let text = try String(contentsOf: root.appendingPathComponent(doc), encoding: .utf8)
+            // `<!-- session: continues -->` goes on from the previous block's session.
+            var previous: (setup: String, target: String, commands: [String])?
+            for block in debuggerBlocks(text) {
+                let marker = block.marker.trimmingCharacters(in: .whitespaces)
+                if marker.hasPrefix("<!-- not run: ") { continue }
+                guard marker.hasPrefix("<!-- session: "), marker.hasSuffix(" -->") else {
+                    XCTFail("\(doc):\(block.line): a debugger transcript needs <!-- session: [OPTIONS] TARGET --> (or <!-- not run: WHY -->) on the line before it")
+                    continue
+                }
+                let session = marker.dropFirst("<!-- session: ".count).dropLast(" -->".count)
+                let commands = block.body.filter { $0.hasPrefix("(weft) ") }.map { String($0.dropFirst(7)) }
+                var setup: String
+                let target: String
+                if session == "continues" {
+                    guard let last = previous else {
+                        XCTFail("\(doc):\(block.line): no earlier session to continue")
+                        continue
+                    }
+                    (setup, target) = (last.setup + " " + Self.exOptions(last.commands), last.target)
+                } else {
+                    let split = session.lastIndex(of: " ")
+                    setup = split.map { String(session[..<$0]) } ?? ""
+                    target = split.map { String(session[session.index(after: $0)...]) } ?? String(session)
+                }
+                previous = (setup, target, commands)
+                let quoted = Self.exOptions(commands)
+                let r = try runProcess("/bin/sh", ["-c", "cd '\(root.path)' && '\(weft)' debug --batch \(setup) \(quoted) \(target) 2>&1"], timeout: 120)
+                let lines = r.stdout.replacingOccurrences(of: root.path, with: "/home/me/weft")
+                    .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                // The block starts at the echo of its first command, after the setup's.
+                let echoes = lines.indices.filter { lines[$0].hasPrefix("(weft) ") }
+                guard echoes.count >= commands.count, !commands.isEmpty else {
+                    XCTFail("\(doc):\(block.line): the session did not run the block's commands:\n\(r.stdout)")
+                    continue
+                }
+                let shown = lines[echoes[echoes.count - commands.count]...].joined(separator: "\n")
+                let expected = block.body.joined(separator: "\n") + "\n"
+                if !linesMatch(expected, shown) {
+                    XCTFail("\(doc):\(block.line): weft debug --batch \(setup) ... \(target)\n--- the document shows:\n\(expected)--- it prints:\n\(shown)")
+                }
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 10, "the documents have debugger transcripts")
+    }
+
+    /// `-ex 'COMMAND'` for each of `commands`, quoted for the shell.
+    static func exOptions(_ commands: [String]) -> String {
+        commands.map { "-ex '" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+    }
+
+    /// The debugger transcripts of a Markdown text outside docs/repl.md's walkthrough section: the
+    /// line before each block (`marker`), the block's first line number, and its lines.
+    func debuggerBlocks(_ text: String) -> [(marker: String, line: Int, body: [String])] {
+        var blocks: [(marker: String, line: Int, body: [String])] = []
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var inWalkthrough = false
+        var open: (index: Int, untagged: Bool)?
+        for (i, line) in lines.enumerated() {
+            if open == nil, line.hasPrefix("## ") { inWalkthrough = line.hasPrefix("## Walkthrough:") }
+            guard line.hasPrefix("```") else { continue }
+            guard let start = open else {
+                open = (i, line == "```")
+                continue
+            }
+            open = nil
+            let body = Array(lines[(start.index + 1)..<i])
+            guard start.untagged, !inWalkthrough, body.first?.hasPrefix("(weft) ") == true else { continue }
+            blocks.append((start.index > 0 ? lines[start.index - 1] : "", start.index + 2, body))
+        }
+        return blocks
+    }
+}
