@@ -58,7 +58,7 @@ extension DebugSession {
         CommandSpec(names: ["print", "p", "inspect"], usage: "print[/FMT] EXPR", summary: "Show a value: a C expression (p->count, arr[2] + 1, *(int *) 0x100158), $localN, $argN, $globalN, $N.") { s, a in try s.printCommand(a) },
         CommandSpec(names: ["whatis"], usage: "whatis EXPR", summary: "Show the type of EXPR (or of a type name).") { s, a in try s.typeCommand(a, expand: false) },
         CommandSpec(names: ["ptype"], usage: "ptype EXPR", summary: "Show the type of EXPR (or a type name) with its structure, union or enum written out.") { s, a in try s.typeCommand(a, expand: true) },
-        CommandSpec(names: ["x"], usage: "x/NFU ADDRESS", summary: "Examine memory: N units, format x d u o t c a, unit b h w g.") { s, a in try s.examineCommand(a) },
+        CommandSpec(names: ["x"], usage: "x/NFU ADDRESS", summary: "Examine memory: N units, format x d u o t c a s (strings), unit b h w g.") { s, a in try s.examineCommand(a) },
         CommandSpec(names: ["info", "i"], usage: "info WHAT", summary: "threads, breakpoints, locals, args, globals, frame, source, checkpoints, all-registers.") { s, a in try s.infoCommand(a) },
         CommandSpec(names: ["list", "l"], usage: "list [LOCATION]", summary: "Show source lines around the current position or LOCATION.", repeats: true) { s, a in try s.listCommand(a) },
         CommandSpec(names: ["disassemble"], usage: "disassemble", summary: "Show the instructions around the current one.") { s, _ in try s.disassembleCommand() },

@@ -6,6 +6,7 @@
 #   Benchmarks/programs/threads/*.c (multithreaded; weft-bench --threads) likewise
 #   traces/*.c               -> traces/*.wasm              (-O1 -g, 16 MiB max memory)
 #   a few Tests/Programs/*.c -> Tests/Programs/O0/*.wasm   (-O0 -gdwarf-5, for the source-level tests)
+#   traces/bank.c            -> traces/O0/bank.wasm        (-O0 -gdwarf-5, every local visible)
 #
 # Each program is compiled together with the freestanding runtime in
 # Tests/Programs/runtime/ (there is no libc). Only needed to regenerate the
@@ -88,9 +89,9 @@ for src in "${sources[@]}"; do
         *) build_one "$src" "$test_opt" "$test_mem" ;;
     esac
     name="$(basename "${src%.c}")"
-    if [[ "$src" == "$here"/* && "$o0_programs" == *" $name "* ]]; then
-        mkdir -p "$here/O0"
-        build_one "$src" "$o0_opt" "$test_mem" "$here/O0/$name.wasm"
+    if [[ ("$src" == "$here"/* && "$o0_programs" == *" $name "*) || "$src" == "$root/traces/bank.c" ]]; then
+        mkdir -p "$(dirname "$src")/O0"
+        build_one "$src" "$o0_opt" "$test_mem" "$(dirname "$src")/O0/$name.wasm"
     fi
 done
 echo "ok"

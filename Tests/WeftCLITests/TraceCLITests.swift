@@ -27,7 +27,8 @@ extension CLITests {
         XCTAssertEqual(quiet.stdout, "")
     }
 
-    /// The traces committed under traces/ replay here, with only the .weft file.
+    /// The traces committed under traces/ (and the format-1 fixture under Tests/Fixtures/) replay
+    /// here, with only the .weft file.
     func testCommittedTracesReplay() throws {
         let bank = try weft(["replay", "traces/bank.weft"])
         XCTAssertEqual(bank.status, 1, bank.summary)
@@ -37,10 +38,10 @@ extension CLITests {
         XCTAssertEqual(primes.stdout, "9592 primes below 100000; the last ones: 99929 99961 99971 99989 99991\n")
         // A trace of the same run written in format 1 (before the compact event forms and the
         // block-wise memory digest) still replays, and dumps to the same events.
-        let v1 = try weft(["replay", "traces/bank-v1.weft"])
+        let v1 = try weft(["replay", "Tests/Fixtures/bank-v1.weft"])
         XCTAssertEqual(v1.status, 1, v1.summary)
         XCTAssertEqual(v1.stdout, bank.stdout)
-        let (dump1, dump2) = (try weft(["dump", "traces/bank-v1.weft"]), try weft(["dump", "traces/bank.weft"]))
+        let (dump1, dump2) = (try weft(["dump", "Tests/Fixtures/bank-v1.weft"]), try weft(["dump", "traces/bank.weft"]))
         XCTAssertEqual(dump1.stdout.split(separator: "\n").first, "Weft trace, format 1, written by Weft 0.1.0")
         XCTAssertEqual(dump1.stdout.split(separator: "\n").dropFirst(), dump2.stdout.split(separator: "\n").dropFirst())
         // Copied elsewhere, with no module or program beside it, the trace still replays.

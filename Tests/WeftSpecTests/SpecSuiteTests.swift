@@ -93,12 +93,28 @@ final class SpecSuiteTests: XCTestCase {
         let total = runFiles(files)
         print("spec core: \(files.count) files, \(total.passed) passed, \(total.failed) failed, \(total.skipped) skipped \(total.skippedFeatures)")
         XCTAssertLessThan(Double(total.skipped), 0.10 * Double(total.total), "skips must stay under 10% of commands")
+        // The README's counts are those of the core files and proposals/threads together.
+        let threads = runFiles(try threadsFiles(), options: .mvpLimits)
+        let readme = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("README.md"), encoding: .utf8)
+        let shown = "\(Self.grouped(total.passed + threads.passed)) commands pass, \(total.failed + threads.failed) fails"
+        XCTAssertTrue(readme.contains(shown), "README.md should say \"\(shown)\"")
+        XCTAssertTrue(readme.contains("\(Self.grouped(total.skipped + threads.skipped)) are skipped"), "README.md's skipped count")
+    }
+
+    /// `n` with thousands separated by commas, as the README writes numbers.
+    static func grouped(_ n: Int) -> String {
+        let digits = String(n)
+        return digits.enumerated().map { i, c in (i > 0 && (digits.count - i) % 3 == 0 ? "," : "") + String(c) }.joined()
+    }
+
+    func threadsFiles() throws -> [URL] {
+        try FileManager.default.contentsOfDirectory(at: suite.appendingPathComponent("proposals/threads"), includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "wast" }
     }
 
     func testThreadsProposal() throws {
-        let dir = suite.appendingPathComponent("proposals/threads")
-        let files = try FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil)
-            .filter { $0.pathExtension == "wast" }
+        let files = try threadsFiles()
         XCTAssertFalse(files.isEmpty, "expected proposals/threads/*.wast")
         // The threads proposal predates reference types and multi-memory; its own tests expect
         // modules with several tables or memories to be invalid.
