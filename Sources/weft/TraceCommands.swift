@@ -209,6 +209,10 @@ func traceModule(_ reader: TraceReader, tracePath: String, module: String?, forc
 }
 
 func openTrace(_ path: String) throws -> TraceReader {
+    guard FileManager.default.fileExists(atPath: path) else {
+        report("\(path): no such file")
+        throw ExitCode(TraceExitStatus.badTrace)
+    }
     do {
         return try TraceReader(path: path)
     } catch {

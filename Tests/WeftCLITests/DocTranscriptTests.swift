@@ -89,12 +89,12 @@ extension CLITests {
 extension CLITests {
     /// Every debugger transcript in README.md and docs/ (an untagged code block whose first line
     /// is a `(weft) ` command), but for docs/repl.md's walkthrough (tested as one session), is what a
-    /// `weft debug --batch` session prints for its commands. The line before the block says how
-    /// the session starts: `<!-- session: [OPTIONS] TARGET -->`, run from the repository root,
-    /// whose `-ex` commands bring the session to where the example starts and are not shown;
-    /// `<!-- session: continues -->` to go on from the previous block's session; or
-    /// `<!-- not run: WHY -->` for the rare one a batch session cannot show (a typed Ctrl-C). The
-    /// repository's path prints as `/home/me/weft`.
+    /// `weft debug --batch` session prints for its commands. The line before the block says how the
+    /// session starts: `<!-- session: [OPTIONS] TARGET -->`, whose `-ex` commands bring the session
+    /// to where the example starts and are not shown; `<!-- session: continues -->` to go on from
+    /// the previous block's session; or `<!-- not run: WHY -->` for the rare one a batch session
+    /// cannot show (a typed Ctrl-C). Sessions run in a scratch directory that sees the repository's
+    /// `traces/` and `Tests/`; its path prints as `/home/me/weft`.
     func testDebuggerTranscriptsInDocsAreReal() throws {
         let root = Paths.packageRoot
         let docs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("docs").path)
@@ -129,8 +129,13 @@ extension CLITests {
                 }
                 previous = (setup, target, commands)
                 let quoted = Self.exOptions(commands)
-                let r = try runProcess("/bin/sh", ["-c", "cd '\(root.path)' && '\(weft)' debug --batch \(setup) \(quoted) \(target) 2>&1"], timeout: 120)
-                let lines = r.stdout.replacingOccurrences(of: root.path, with: "/home/me/weft")
+                let dir = scratch.path("session-\(checked)")
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                for link in ["traces", "Tests"] {
+                    try FileManager.default.createSymbolicLink(atPath: dir + "/" + link, withDestinationPath: root.appendingPathComponent(link).path)
+                }
+                let r = try runProcess("/bin/sh", ["-c", "cd '\(dir)' && '\(weft)' debug --batch \(setup) \(quoted) \(target) 2>&1"], timeout: 120)
+                let lines = r.stdout.replacingOccurrences(of: dir, with: "/home/me/weft")
                     .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
                 // The block starts at the echo of its first command, after the setup's.
                 let echoes = lines.indices.filter { lines[$0].hasPrefix("(weft) ") }

@@ -107,6 +107,16 @@ extension CLITests {
         }
     }
 
+    /// A trace that does not exist: "no such file", naming it once.
+    func testMissingTraceSaysNoSuchFile() throws {
+        let missing = scratch.path("nonexistent.weft")
+        for command in ["replay", "dump"] {
+            let r = try weft([command, missing])
+            assertCleanError(r, status: 66)
+            XCTAssertEqual(r.stderr, "weft: \(missing): no such file\n", "\(command): \(r.summary)")
+        }
+    }
+
     func testRacesMergeWithoutFiles() throws {
         assertCleanError(try weft(["races", "--merge"]), status: 64, mentioning: ["--merge needs the JSON files"])
     }

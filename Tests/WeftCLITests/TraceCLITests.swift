@@ -76,7 +76,7 @@ extension CLITests {
 
     func testDamagedTracesFailCleanly() throws {
         let good = try Data(contentsOf: Paths.packageRoot.appendingPathComponent("traces/bank.weft"))
-        assertCleanError(try weft(["replay", scratch.path("missing.weft")]), status: 66, mentioning: ["cannot open"])
+        assertCleanError(try weft(["replay", scratch.path("missing.weft")]), status: 66, mentioning: ["missing.weft: no such file"])
         assertCleanError(try weft(["replay", "Tests/Programs/hello.wasm"]), status: 66, mentioning: ["not a Weft trace"])
         assertCleanError(try weft(["dump", "traces/bank.c"]), status: 66, mentioning: ["not a Weft trace"])
         var future = good
