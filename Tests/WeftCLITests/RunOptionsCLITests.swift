@@ -72,6 +72,27 @@ extension CLITests {
         }
     }
 
+    /// `weft races --dir` preopens the directory for the guest, as `weft run --dir` does: the module
+    /// exits with `fd_prestat_get(3)`'s errno, 0 with a preopen and EBADF (8) without one.
+    func testRacesPreopensDirectories() throws {
+        let module = try scratch.write(
+            "prestat.wat",
+            text: """
+                (module
+                  (import "wasi_snapshot_preview1" "fd_prestat_get" (func $prestat (param i32 i32) (result i32)))
+                  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+                  (memory (export "memory") 1)
+                  (func (export "_start") (call $exit (call $prestat (i32.const 3) (i32.const 0)))))
+                """)
+        XCTAssertEqual(try weft(["run", module]).status, 8)
+        XCTAssertEqual(try weft(["run", "--dir", scratch.url.path, module]).status, 0)
+        let without = try weft(["races", "--schedules", "1", module])
+        XCTAssertTrue(without.stdout.contains("non-zero exit (seed 0): exit code 8\n"), without.summary)
+        let with = try weft(["races", "--schedules", "1", "--dir", scratch.url.path, module])
+        XCTAssertEqual(with.status, 0, with.summary)
+        XCTAssertTrue(with.stdout.contains("0 non-zero exits"), with.summary)
+    }
+
     /// `--dir` of a directory that does not exist is a usage error naming it, in every command.
     func testMissingPreopenDirectoryIsAUsageError() throws {
         let missing = scratch.path("no-such-directory")
