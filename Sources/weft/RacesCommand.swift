@@ -102,42 +102,42 @@ struct Races: ParsableCommand {
         for (name, value) in [("--schedules", schedules), ("--jobs", jobs)] where value <= 0 {
             throw fail("\(name) must be positive, got \(value)")
         }
-        var options = RaceCheckOptions(modulePath: module)
-        options.arguments = guestArguments(arguments)
-        for (k, v) in environment { options.environment[k] = v }
-        options.preopens = self.options.preopens
+        var raceOptions = RaceCheckOptions(modulePath: module)
+        raceOptions.arguments = guestArguments(arguments)
+        for (k, v) in environment { raceOptions.environment[k] = v }
+        raceOptions.preopens = options.preopens
         if let shard {
             let parts = shard.split(separator: "/")
             guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n > 0, i >= 1, i <= n else {
                 throw fail("--shard expects i/n with 1 <= i <= n, got \(shard)")
             }
-            options.shard = (i, n)
+            raceOptions.shard = (i, n)
         }
-        options.schedule = threadOptions.schedule.kind
-        options.firstSeed = threadOptions.schedule.seed
-        options.schedules = schedules
-        options.quantum = threadOptions.schedule.quantum
-        options.pctDepth = threadOptions.schedule.pctDepth
-        options.maxThreads = threadOptions.maxThreads
-        options.maxSlices = threadOptions.maxSlices
-        options.realTime = threadOptions.realTime
-        options.jobs = jobs
+        raceOptions.schedule = threadOptions.schedule.kind
+        raceOptions.firstSeed = threadOptions.schedule.seed
+        raceOptions.schedules = schedules
+        raceOptions.quantum = threadOptions.schedule.quantum
+        raceOptions.pctDepth = threadOptions.schedule.pctDepth
+        raceOptions.maxThreads = threadOptions.maxThreads
+        raceOptions.maxSlices = threadOptions.maxSlices
+        raceOptions.realTime = threadOptions.realTime
+        raceOptions.jobs = jobs
         guard FileManager.default.fileExists(atPath: module) else { throw fail("\(module): no such file", Self.badModuleStatus) }
         let compiled: CompiledModule
         do { compiled = try RaceCheck.compile(module) } catch { throw fail("\(error)", Self.badModuleStatus) }
         if let saveTraces {
             do {
                 try FileManager.default.createDirectory(atPath: saveTraces, withIntermediateDirectories: true)
-                options.moduleBytes = try Module.load(path: module).bytes
+                raceOptions.moduleBytes = try Module.load(path: module).bytes
             } catch {
                 throw fail("--save-traces \(saveTraces): \(error)")
             }
-            options.saveTracesDirectory = saveTraces
+            raceOptions.saveTracesDirectory = saveTraces
             RaceCheck.weftVersionString = WeftVersion.string
         }
         let terminal = isatty(2) != 0
         do {
-            let result = try RaceCheck.run(options, compiled: compiled) { done, total, findings in
+            let result = try RaceCheck.run(raceOptions, compiled: compiled) { done, total, findings in
                 guard terminal else { return }
                 FileHandle.standardError.write(Data("\rweft races: \(done)/\(total) schedules, \(findings) finding\(findings == 1 ? "" : "s")".utf8))
                 if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
